@@ -1,0 +1,156 @@
+"""Reference files of a campaign (``referentiel/``): COM targets, allocation key, TFCMA bases.
+
+Each reader checks every line and raises a :class:`DataFileError` naming the
+file, the line and the column, in French.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from .catalogue import Catalogue, load_catalogue
+from .errors import DataFileError, InputFileError
+from .frenchcsv import CsvTable, parse_number, read_csv
+from .registry import Registry, load_registry
+
+TargetKey = tuple[str, int, str]  # (chambre, annee, code)
+
+
+def _table(path: Path, columns: tuple[str, ...]) -> CsvTable:
+    try:
+        table = read_csv(Path(path))
+    except InputFileError as exc:  # a reference file that cannot be read is a data error
+        raise DataFileError(str(exc)) from None
+    missing = [c for c in columns if c not in table.header]
+    if missing:
+        raise DataFileError(
+            f"{Path(path).name} : colonne(s) manquante(s) : {', '.join(missing)}",
+            hint=f"L'en-tête attendu est : {','.join(columns)}",
+        )
+    return table
+
+
+def _whole(path: Path, line: int, column: str, text: str) -> int:
+    parsed = parse_number(text)
+    if parsed is None or parsed.value != parsed.value.to_integral_value() or parsed.value < 0:
+        raise DataFileError(
+            f"{Path(path).name}, ligne {line}, colonne « {column} » : "
+            f"« {text} » n'est pas un nombre entier positif ou nul"
+        )
+    return int(parsed.value)
+
+
+def read_targets(
+    path: str | Path,
+    catalogue: Catalogue | None = None,
+    registry: Registry | None = None,
+) -> dict[TargetKey, int]:
+    """Read a COM targets file ``chambre,annee,code,cible`` (``;`` or ``,``)."""
+    path = Path(path)
+    catalogue = catalogue or load_catalogue()
+    registry = registry or load_registry()
+    codes = {i.code for i in catalogue.indicators}
+    table = _table(path, ("chambre", "annee", "code", "cible"))
+    targets: dict[TargetKey, int] = {}
+    for line, row in table.rows:
+        chamber = row["chambre"].strip()
+        code = row["code"].strip()
+        where = f"{path.name}, ligne {line}"
+        if chamber not in registry:
+            raise DataFileError(f"{where} : chambre « {chamber} » inconnue du registre")
+        if code not in codes:
+            raise DataFileError(
+                f"{where} : indicateur « {code} » absent du catalogue {catalogue.id}"
+            )
+        year = _whole(path, line, "annee", row["annee"])
+        key = (chamber, year, code)
+        if key in targets:
+            raise DataFileError(f"{where} : cible en double pour {chamber}, {year}, {code}")
+        targets[key] = _whole(path, line, "cible", row["cible"])
+    return targets
+
+
+def _chamber(
+    path: Path, line: int, row: dict[str, str], registry: Registry, seen: dict[str, int]
+) -> str:
+    """A known chamber code, not yet given in this file, on a line without extra cells."""
+    if row.get("__extra__", "").strip(";, \t"):
+        # Typically "1234,56" unquoted in a comma-separated file: refuse rather than truncate.
+        raise DataFileError(
+            f"{path.name}, ligne {line} : plus de cellules que de colonnes dans l'en-tête",
+            hint="Dans un fichier séparé par des virgules, mettez les nombres à virgule "
+            "entre guillemets, ou utilisez le point-virgule comme séparateur.",
+        )
+    chamber = row["chambre"].strip()
+    where = f"{path.name}, ligne {line}, colonne « chambre »"
+    if chamber not in registry:
+        raise DataFileError(f"{where} : chambre « {chamber} » inconnue du registre")
+    if chamber in seen:
+        raise DataFileError(
+            f"{where} : chambre « {chamber} » en double (déjà ligne {seen[chamber]})"
+        )
+    seen[chamber] = line
+    return chamber
+
+
+def read_key(path: str | Path, registry: Registry | None = None) -> dict[str, int]:
+    """Read an allocation key ``chambre,entreprises`` (artisanal enterprises per chamber).
+
+    Only reporting chambers can carry a share of the national targets: CMA
+    France, which reports no indicator, is refused.
+    """
+    path = Path(path)
+    registry = registry or load_registry()
+    table = _table(path, ("chambre", "entreprises"))
+    key: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        chamber = _chamber(path, line, row, registry, seen)
+        found = registry.get(chamber)
+        if found is not None and not found.reports:
+            raise DataFileError(
+                f"{path.name}, ligne {line}, colonne « chambre » : {chamber} ne transmet pas "
+                "d'indicateurs et n'a pas de place dans la clé de répartition"
+            )
+        key[chamber] = _whole(path, line, "entreprises", row["entreprises"])
+    if not key:
+        raise DataFileError(f"{path.name} : la clé de répartition ne contient aucune chambre")
+    return key
+
+
+def read_base(path: str | Path, registry: Registry | None = None) -> dict[str, Decimal]:
+    """Read the TFCMA bases ``chambre,montant`` in euros (French formats accepted).
+
+    Only chambers that receive TFCMA from CMA France can have a base. A
+    trailing « € », as Excel writes currency cells, is accepted.
+    """
+    path = Path(path)
+    registry = registry or load_registry()
+    table = _table(path, ("chambre", "montant"))
+    bases: dict[str, Decimal] = {}
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        chamber = _chamber(path, line, row, registry, seen)
+        found = registry.get(chamber)
+        if found is not None and not found.receives_tfcma:
+            raise DataFileError(
+                f"{path.name}, ligne {line}, colonne « chambre » : {chamber} ne reçoit pas "
+                "de TFCMA de CMA France et n'entre pas dans la modulation",
+                hint="Retirez cette ligne du fichier des bases.",
+            )
+        bases[chamber] = _euros(path, line, "montant", row["montant"])
+    if not bases:
+        raise DataFileError(f"{path.name} : le fichier des bases ne contient aucune chambre")
+    return bases
+
+
+def _euros(path: Path, line: int, column: str, text: str) -> Decimal:
+    where = f"{path.name}, ligne {line}, colonne « {column} »"
+    parsed = parse_number(text.strip().removesuffix("€"))
+    if parsed is None or parsed.value.is_signed():
+        raise DataFileError(f"{where} : « {text} » n'est pas un montant en euros positif ou nul")
+    exponent = parsed.value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -2:
+        raise DataFileError(f"{where} : « {text} » a plus de deux décimales (montant au centime)")
+    return parsed.value.quantize(Decimal("0.01"))
