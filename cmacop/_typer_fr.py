@@ -75,7 +75,9 @@ def _bad_input(exc: BaseException) -> str | None:
     return None
 
 
-_NO_SUCH_COMMAND = re.compile(r"No such command '(?P<cmd>[^']*)'\.(?: Did you mean '(?P<alt>[^']*)'\?)?")
+_NO_SUCH_COMMAND = re.compile(
+    r"No such command '(?P<cmd>[^']*)'\.(?: Did you mean '(?P<alt>[^']*)'\?)?"
+)
 
 
 def usage_message(exc: BaseException) -> str | None:
@@ -93,11 +95,15 @@ def usage_message(exc: BaseException) -> str | None:
         return ""
     hint = _param_hint(exc)
     if isinstance(exc, ce.MissingParameter):
-        return f"paramètre obligatoire manquant : {hint}" if hint else "paramètre obligatoire manquant"
+        return (
+            f"paramètre obligatoire manquant : {hint}" if hint else "paramètre obligatoire manquant"
+        )
     if isinstance(exc, ce.BadParameter):
         typed = _bad_input(exc)
         shown = f"« {typed} »" if typed is not None else exc.message
-        return f"valeur non valide pour {hint} : {shown}" if hint else f"valeur non valide : {shown}"
+        return (
+            f"valeur non valide pour {hint} : {shown}" if hint else f"valeur non valide : {shown}"
+        )
     if isinstance(exc, ce.NoSuchOption):
         return f"option inconnue : {exc.option_name}"
     if isinstance(exc, ce.BadOptionUsage):

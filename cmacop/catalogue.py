@@ -104,7 +104,9 @@ class Catalogue:
     def indicators_of_axis(self, number: int) -> Iterator[Indicator]:
         return (i for i in self.indicators if i.axis == number)
 
-    def share_for_year(self, tax_year: int, overrides: Mapping[int, Decimal] | None = None) -> Decimal:
+    def share_for_year(
+        self, tax_year: int, overrides: Mapping[int, Decimal] | None = None
+    ) -> Decimal:
         """Performance share ``p`` of a tax year: override, else schedule, flat outside it."""
         if overrides and tax_year in overrides:
             return Decimal(overrides[tax_year])
@@ -124,7 +126,9 @@ class Catalogue:
             "axes": [_plain(asdict(a)) for a in self.axes],
             "objectives": [_plain(asdict(o)) for o in self.objectives],
             "indicators": [_plain(asdict(i)) for i in self.all_indicators],
-            "performance_share": {str(k): str(v) for k, v in sorted(self.performance_share.items())},
+            "performance_share": {
+                str(k): str(v) for k, v in sorted(self.performance_share.items())
+            },
             "deadline_month": self.deadline_month,
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
@@ -155,13 +159,21 @@ class Catalogue:
             "revision": self.revision,
             "empreinte": self.content_hash,
             "axes": [
-                {"numero": a.number, "titre": a.title, "titre_court": a.short_title, "poids": str(a.weight)}
+                {
+                    "numero": a.number,
+                    "titre": a.title,
+                    "titre_court": a.short_title,
+                    "poids": str(a.weight),
+                }
                 for a in self.axes
             ],
-            "objectifs": [{"numero": o.number, "axe": o.axis, "titre": o.title} for o in self.objectives],
+            "objectifs": [
+                {"numero": o.number, "axe": o.axis, "titre": o.title} for o in self.objectives
+            ],
             "indicateurs": self.to_rows(),
             "impacts": [
-                {"code": i.code, "axe": i.axis, "unite": i.unit, "libelle": i.label} for i in self.impacts
+                {"code": i.code, "axe": i.axis, "unite": i.unit, "libelle": i.label}
+                for i in self.impacts
             ],
             "part_performance": {str(k): str(v) for k, v in sorted(self.performance_share.items())},
         }
@@ -220,7 +232,7 @@ class _Reader:
         value = self.get(key, int, required=False)
         if value is not None and value < 0:
             raise self.fail(f"champ « {key} » négatif ({value})")
-        return value  # type: ignore[no-any-return]
+        return value
 
 
 def _load(path: Path) -> Catalogue:
@@ -239,7 +251,9 @@ def _load(path: Path) -> Catalogue:
     if axes and total != 1:
         raise DataFileError(f"{path.name}, [[axes]] : la somme des poids vaut {total} au lieu de 1")
 
-    objectives = tuple(_objective(path, i, e, axis_numbers) for i, e in enumerate(raw.get("objectifs", [])))
+    objectives = tuple(
+        _objective(path, i, e, axis_numbers) for i, e in enumerate(raw.get("objectifs", []))
+    )
     _unique(path, "objectifs", [o.number for o in objectives])
     obj_axis = {o.number: o.axis for o in objectives}
 
@@ -256,7 +270,9 @@ def _load(path: Path) -> Catalogue:
     _unique(path, "indicateurs", [i.code for i in activity + impacts])
     activity_codes = {i.code for i in activity}
     for pos, ind in enumerate(activity):
-        if ind.ceiling is not None and (ind.ceiling not in activity_codes or ind.ceiling == ind.code):
+        if ind.ceiling is not None and (
+            ind.ceiling not in activity_codes or ind.ceiling == ind.code
+        ):
             raise DataFileError(
                 f"{path.name}, indicateurs[{pos}] ({ind.code}) : plafond « {ind.ceiling} » "
                 "ne désigne pas un autre indicateur d'activité du catalogue"
@@ -275,9 +291,13 @@ def _load(path: Path) -> Catalogue:
             raise entry.fail(f"la part doit être comprise entre 0 et 1 ({share[year]})")
     if not share:
         raise DataFileError(f"{path.name} : table [part_performance] absente ou vide")
-    deadline = _Reader(path, "[calendrier]", raw.get("calendrier", {})).get("mois_limite_depot", int)
+    deadline = _Reader(path, "[calendrier]", raw.get("calendrier", {})).get(
+        "mois_limite_depot", int
+    )
     if not 1 <= deadline <= 12:
-        raise DataFileError(f"{path.name}, [calendrier] : mois_limite_depot doit être entre 1 et 12")
+        raise DataFileError(
+            f"{path.name}, [calendrier] : mois_limite_depot doit être entre 1 et 12"
+        )
 
     return Catalogue(
         id=head.get("id", str),

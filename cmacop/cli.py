@@ -7,7 +7,7 @@ imported inside commands so that ``cmacop --help`` starts fast.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -37,13 +37,13 @@ class State:
     debug = False
 
 
-class TableFormat(str, Enum):
+class TableFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
 
 
-class TemplateFormat(str, Enum):
+class TemplateFormat(StrEnum):
     xlsx = "xlsx"
     csv = "csv"
 
@@ -58,10 +58,15 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Affiche la version et quitte."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Affiche la version et quitte."
+        ),
     ] = False,
     debug: Annotated[
-        bool, typer.Option("--debug", help="Affiche la trace complète en cas d'erreur (pour le support).")
+        bool,
+        typer.Option(
+            "--debug", help="Affiche la trace complète en cas d'erreur (pour le support)."
+        ),
     ] = False,
 ) -> None:
     State.debug = debug

@@ -101,5 +101,7 @@ def read_csv(path: Path, data: bytes | None = None) -> CsvTable:
                 row["__extra__"] = delimiter.join(record[len(header) :])
             rows.append((line, row))
     except csv.Error as exc:
-        raise InputFileError(f"{path.name}, ligne {reader.line_num} : CSV mal formé ({exc})") from None
+        raise InputFileError(
+            f"{path.name}, ligne {reader.line_num} : CSV mal formé ({exc})"
+        ) from None
     return CsvTable(path, encoding, delimiter, header, rows)

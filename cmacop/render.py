@@ -22,7 +22,7 @@ MONTHS = (
 
 
 def _group(digits: str) -> str:
-    out = []
+    out: list[str] = []
     while len(digits) > 3:
         out.insert(0, digits[-3:])
         digits = digits[:-3]

@@ -113,7 +113,9 @@ def read_submission(path: str | Path, data: bytes | None = None) -> Submission:
 
 def _cell(sheet: RawSheet, row: int, col: int) -> Cell:
     raw = sheet.get(row, col) or RawCell(None)
-    return Cell(sheet.name, f"{column_letter(col)}{row}", raw.value, raw.formula, raw.has_cached_value)
+    return Cell(
+        sheet.name, f"{column_letter(col)}{row}", raw.value, raw.formula, raw.has_cached_value
+    )
 
 
 def _from_workbook(path: Path, data: bytes) -> Submission:
@@ -128,21 +130,27 @@ def _from_workbook(path: Path, data: bytes) -> Submission:
         # Labels are looked up in column A wherever they are, so a moved row is still read.
         for row in range(1, min(ident.max_row, 50) + 1):
             label = ident.get(row, 1)
-            if label is not None and isinstance(label.value, str) and label.value.strip() in ID_FIELDS:
+            if (
+                label is not None
+                and isinstance(label.value, str)
+                and label.value.strip() in ID_FIELDS
+            ):
                 sub.identification[label.value.strip()] = _cell(ident, row, 2)
     meta = book.sheets.get(SHEET_META)
     if meta is not None:
         for row in range(1, min(meta.max_row, 50) + 1):
             key, value = meta.get(row, 1), meta.get(row, 2)
             if key is not None and key.value is not None:
-                sub.metadata[str(key.value)] = "" if value is None or value.value is None else str(value.value)
+                sub.metadata[str(key.value)] = (
+                    "" if value is None or value.value is None else str(value.value)
+                )
     for name in (SHEET_INDICATORS, SHEET_IMPACT):
-        sheet = book.sheets.get(name)
-        if sheet is None:
+        data_sheet = book.sheets.get(name)
+        if data_sheet is None:
             continue
-        sub.headers[name] = tuple(_cell(sheet, 1, COL[h]) for h in HEADERS)
-        for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
-            cells = {h: _cell(sheet, row, COL[h]) for h in HEADERS}
+        sub.headers[name] = tuple(_cell(data_sheet, 1, COL[h]) for h in HEADERS)
+        for row in range(FIRST_DATA_ROW, data_sheet.max_row + 1):
+            cells = {h: _cell(data_sheet, row, COL[h]) for h in HEADERS}
             if all(c.is_blank for c in cells.values()):
                 continue
             sub.rows.append(Row(name, row, cells))
@@ -160,10 +168,9 @@ def _from_csv(path: Path, data: bytes) -> Submission:
         encoding=table.encoding,
         delimiter=table.delimiter,
     )
-    sub.headers["csv"] = tuple(
-        Cell(None, name, name, line=1) for name in table.header
-    )
+    sub.headers["csv"] = tuple(Cell(None, name, name, line=1) for name in table.header)
     for line, record in table.rows:
+
         def cell(column: str, line: int = line, record: dict[str, str] = record) -> Cell:
             return Cell(None, column, record.get(column), line=line)
 

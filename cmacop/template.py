@@ -42,8 +42,16 @@ TargetMap = Mapping[tuple[str, int, str], int | None]
 AXIS_FILLS = ("EAF1FB", "FDF2E9", "EAF7EA", "F4ECF7", "FEF9E7", "EBEDEF")
 EDITABLE_FILL = "FFF9D6"
 HEADER_FILL = "1F3864"
-WIDTHS = {"Code": 9, "Axe": 6, "Objectif": 9, "Indicateur": 70, "Unité": 9, "Cible": 11,
-          "Réalisé": 12, "Commentaire": 60}
+WIDTHS = {
+    "Code": 9,
+    "Axe": 6,
+    "Objectif": 9,
+    "Indicateur": 70,
+    "Unité": 9,
+    "Cible": 11,
+    "Réalisé": 12,
+    "Commentaire": 60,
+}
 
 
 @dataclass(frozen=True)
@@ -109,7 +117,9 @@ def csv_template(chamber: Chamber, year: int, catalogue: Catalogue) -> str:
     return buf.getvalue()
 
 
-def build_workbook(chamber: Chamber, year: int, catalogue: Catalogue, targets: TargetMap) -> Workbook:
+def build_workbook(
+    chamber: Chamber, year: int, catalogue: Catalogue, targets: TargetMap
+) -> Workbook:
     """The chamber's workbook: Identification, Indicateurs, Impact and the hidden metadata."""
     from openpyxl import Workbook
 

@@ -164,7 +164,9 @@ class _Parser:
                 date1904 = el.get("date1904", "0") in ("1", "true")
             elif tag == "sheet":
                 rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
-                sheets.append((el.get("name", ""), el.get("state", "visible"), targets.get(rid, "")))
+                sheets.append(
+                    (el.get("name", ""), el.get("state", "visible"), targets.get(rid, ""))
+                )
         self.shared = self._shared_strings()
         self.date_styles = self._date_styles()
         self.epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)

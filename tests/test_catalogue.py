@@ -1,0 +1,183 @@
+"""The COP catalogue file: content faithful to the contract, and clear errors when malformed."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cmacop.catalogue import load_catalogue
+from cmacop.errors import DataFileError
+
+# The contract's table, as the foundation issue writes it: code, axis, objective, kind,
+# baseline, 2023 target, 2027 target, ceiling.
+EXPECTED = """
+I1.1 1 1 flux - 5000 - -
+I1.2 1 1 flux - 2500 - I1.1
+I1.3 1 1 flux - 5000 10000 -
+I1.4 1 1 flux - 5000 5000 -
+I1.5 1 1 flux 60 60 60 -
+I2.1 1 2 flux 114 80 200 -
+I2.2 1 2 flux 8233 10000 13000 -
+I2.3 1 2 stock 212 300 600 -
+I3.1 2 3 stock 2 30 60 -
+I3.2 2 3 flux 22000 5000 7500 -
+I3.3 2 3 flux 1383 5000 6000 -
+I3.4 2 3 flux - 3000 3600 I3.3
+I4.1 2 4 flux 10952 11000 11000 -
+I4.2 2 4 flux 6536 7000 7000 -
+I6.1 3 6 flux 124178 130000 150000 -
+I6.2 3 6 flux 131455 135000 150000 -
+I6.3 3 6 flux - 30000 70000 I6.2
+I6.4 3 6 flux - 500 3000 -
+I6.5 3 6 flux 1020 2000 3000 -
+I6.6 3 6 flux - 1000 2000 -
+I7.1 4 7 flux 267 300 400 -
+I7.2 4 7 flux - 50 500 -
+I7.3 4 7 flux 3273 6000 10000 -
+I7.4 4 7 flux - 1000 10000 -
+I7.5 4 7 flux 15700 16000 20000 -
+I7.6 4 7 flux 5084 6000 10000 -
+I8.1 4 8 flux - 3600 9000 -
+I8.2 4 8 flux - 1000 3000 -
+I9.1 5 9 flux 306 400 500 -
+I9.2 5 9 flux 1194 1300 1500 -
+I9.3 5 9 flux 661 670 700 -
+I9.4 5 9 flux 1360 1200 1200 -
+I9.5 5 9 flux 562 600 700 -
+I13.1 6 13 flux 5950 7000 10000 -
+I13.2 6 13 flux 2330 3500 5000 I13.1
+"""
+
+
+def _opt(text: str) -> int | None:
+    return None if text == "-" else int(text)
+
+
+def test_activity_indicators_match_the_contract(catalogue):
+    rows = [line.split() for line in EXPECTED.strip().splitlines()]
+    assert [i.code for i in catalogue.indicators] == [r[0] for r in rows]
+    for ind, (code, axis, obj, kind, base, t23, t27, ceiling) in zip(
+        catalogue.indicators, rows, strict=True
+    ):
+        assert (ind.code, ind.axis, ind.objective, ind.kind, ind.unit) == (
+            code,
+            int(axis),
+            int(obj),
+            kind,
+            "nombre",
+        )
+        assert (ind.baseline, ind.target_2023, ind.target_2027) == (
+            _opt(base),
+            _opt(t23),
+            _opt(t27),
+        )
+        assert ind.ceiling == (None if ceiling == "-" else ceiling)
+        assert ind.label and ind.definition
+
+
+def test_axes_objectives_and_weights(catalogue):
+    assert [a.number for a in catalogue.axes] == [1, 2, 3, 4, 5, 6]
+    assert [a.weight for a in catalogue.axes] == [
+        Decimal(x) for x in ("0.20", "0.20", "0.25", "0.10", "0.15", "0.10")
+    ]
+    assert (
+        catalogue.axis(5).title == "Contribuer au développement et à l'aménagement des territoires"
+    )
+    assert [o.number for o in catalogue.objectives] == list(range(1, 14))
+    assert catalogue.objective(9).title == "Appuyer les territoires"
+    assert {o.axis for o in catalogue.objectives if o.number >= 10} == {6}
+
+
+def test_impact_indicators(catalogue):
+    codes = [i.code for i in catalogue.impacts]
+    assert codes == ["M1.1", "M1.2", "M1.3", "M2.1", "M2.2", "M2.3", "M3.1", "M3.2", "M3.3",
+                     "M3.4", "M4.1", "M4.2", "M6.1"]  # fmt: skip
+    assert all(
+        i.impact and i.target_2023 is None and i.target_2027 is None for i in catalogue.impacts
+    )
+    assert {i.unit for i in catalogue.impacts} == {"%", "€", "tCO2e"}
+
+
+@pytest.mark.parametrize(
+    ("tax_year", "share"),
+    [(2022, "0.35"), (2023, "0.35"), (2024, "0.3875"), (2025, "0.425"), (2026, "0.4625"),
+     (2027, "0.50"), (2031, "0.50")],
+)  # fmt: skip
+def test_performance_share_schedule(catalogue, tax_year, share):
+    assert catalogue.share_for_year(tax_year) == Decimal(share)
+
+
+def test_performance_share_override(catalogue):
+    assert catalogue.share_for_year(2025, {2025: Decimal("0.40")}) == Decimal("0.40")
+
+
+def test_hash_and_version_are_stable(catalogue):
+    again = load_catalogue(catalogue.source)
+    assert again.content_hash == catalogue.content_hash
+    assert catalogue.id == "cop-2023-2027"
+    assert catalogue.revision
+
+
+def test_hash_ignores_layout_but_not_content(tmp_path, catalogue_text, catalogue):
+    relaid = tmp_path / "c.toml"
+    relaid.write_text("# reformatted\n\n" + catalogue_text, encoding="utf-8")
+    assert load_catalogue(relaid).content_hash == catalogue.content_hash
+    changed = tmp_path / "d.toml"
+    changed.write_text(
+        catalogue_text.replace("cible_2027 = 10000", "cible_2027 = 11000", 1), encoding="utf-8"
+    )
+    assert load_catalogue(changed).content_hash != catalogue.content_hash
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            ('code = "I1.4"\naxe = 1', 'code = "I1.4"\naxe = 9'),
+            "indicateurs[3] (I1.4) : axe 9 inconnu",
+        ),
+        (
+            ('type = "stock"', 'type = "stocks"', 1),
+            "indicateurs[7] (I2.3) : type « stocks » inconnu",
+        ),
+        (('plafond = "I1.1"', 'plafond = "I9.9"'), "indicateurs[1] (I1.2) : plafond « I9.9 »"),
+        (('code = "I1.5"', 'code = "I1.4"'), "« I1.4 » est défini deux fois"),
+        (('poids = "0.20"', 'poids = "0.30"', 1), "la somme des poids vaut 1.10"),
+        (
+            ('libelle = "Agents des CMA formés"\n', ""),
+            "indicateurs[4] (I1.5) : champ « libelle » manquant",
+        ),
+        (
+            ("cible_2023 = 60\n", 'cible_2023 = "soixante"\n'),
+            "(I1.5) : champ « cible_2023 » de type inattendu",
+        ),
+        (("[catalogue]", "[catalogue"), "fichier TOML illisible"),
+    ],
+)
+def test_malformed_catalogue_names_file_and_entry(tmp_path, catalogue_text, edit, message):
+    old, new, *count = edit
+    path = tmp_path / "catalogue_avenant.toml"
+    path.write_text(catalogue_text.replace(old, new, *count), encoding="utf-8")
+    with pytest.raises(DataFileError) as info:
+        load_catalogue(path)
+    assert "catalogue_avenant.toml" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_missing_catalogue_file(tmp_path):
+    with pytest.raises(DataFileError, match="catalogue introuvable"):
+        load_catalogue(tmp_path / "absent.toml")
+
+
+def test_catalogue_rows_for_csv(catalogue):
+    rows = catalogue.to_rows()
+    assert len(rows) == 35
+    assert set(rows[0]) >= {"code", "axe", "objectif", "type", "resultat_connu", "cible_2023",
+                            "cible_2027", "plafond", "libelle"}  # fmt: skip
+    assert rows[1]["plafond"] == "I1.1"
+
+
+def test_shipped_file_is_the_default(catalogue):
+    assert Path(catalogue.source).name == "catalogue_cop_2023_2027.toml"
