@@ -78,9 +78,11 @@ def _out(text: str) -> None:
 
 
 def _print(renderable: Any) -> None:
+    """Print a rich table: terminal width on a terminal, wide (no folding) in a pipe or cron."""
     from rich.console import Console
 
-    Console(soft_wrap=False).print(renderable)
+    width = None if sys.stdout.isatty() else 200
+    Console(soft_wrap=False, width=width).print(renderable)
 
 
 # --------------------------------------------------------------------------- référentiels

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -63,10 +64,16 @@ def fmt_date(value: date | datetime | None) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def _escape_char(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category[0] != "C" and category not in ("Zl", "Zp"):
+        return ch
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
 def safe_text(text: object) -> str:
-    """Submission text for a terminal: control characters shown as ``\\xNN``, not executed."""
-    s = "" if text is None else str(text)
-    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in s)
+    """Submission text for a terminal: control and format characters shown as ``\\xNN``."""
+    return "".join(_escape_char(ch) for ch in ("" if text is None else str(text)))
 
 
 def to_json(data: Any) -> str:

@@ -1,0 +1,123 @@
+"""The command-line shell: French help and errors, exit codes, light start-up."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from cmacop import __version__
+from cmacop.cli import app, main
+
+runner = CliRunner()
+
+
+def test_python_m_cmacop_help_is_light_and_french():
+    code = (
+        "import sys, runpy; sys.argv = ['cmacop', '--help'];\n"
+        "try:\n    runpy.run_module('cmacop', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('polars', 'pandera', 'openpyxl') if m in sys.modules]\n"
+        "print('LOURDS=' + ','.join(heavy))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "Commandes" in proc.stdout
+    assert "Affiche cette aide et quitte." in proc.stdout
+    assert proc.stdout.rstrip().endswith("LOURDS=")
+
+
+def test_subprocess_smoke():
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmacop", "--help"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0
+    assert "catalogue" in proc.stdout
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"cmacop {__version__}\n"
+
+
+def test_catalogue_csv():
+    result = runner.invoke(app, ["catalogue", "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == 35
+    assert rows[1] == {
+        "code": "I1.2", "axe": "1", "objectif": "1", "type": "flux", "unite": "nombre",
+        "resultat_connu": "", "cible_2023": "2500", "cible_2027": "", "plafond": "I1.1",
+        "libelle": "PME industrielles accompagnées (prise de RV pour un diagnostic)",
+    }  # fmt: skip
+
+
+def test_catalogue_json_equals_library(catalogue):
+    result = runner.invoke(app, ["catalogue", "--format", "json"])
+    assert json.loads(result.output) == json.loads(json.dumps(catalogue.to_dict()))
+
+
+def test_chambres_json_equals_library(registry):
+    result = runner.invoke(app, ["chambres", "--format", "json"])
+    assert json.loads(result.output) == registry.to_rows()
+
+
+def test_catalogue_table_in_french():
+    result = runner.invoke(app, ["catalogue"])
+    assert result.exit_code == 0
+    assert "Résultat connu" in result.output
+    assert "130\u202f000" in result.output
+
+
+def test_template_writes_files(tmp_path):
+    result = runner.invoke(
+        app, ["template", "--year", "2024", "-c", "CMAR-53", "-o", str(tmp_path)]
+    )
+    assert result.exit_code == 0
+    assert (tmp_path / "COM_2024_CMAR-53.xlsx").is_file()
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["template"], 2, "Erreur : paramètre obligatoire manquant : --year / -a"),
+        (
+            ["template", "--year", "deux"],
+            2,
+            "Erreur : valeur non valide pour --year / -a : « deux »",
+        ),
+        (
+            ["catalog"],
+            2,
+            "Erreur : commande inconnue : « catalog » (vouliez-vous dire « catalogue » ?)",
+        ),
+        (["catalogue", "--zzz"], 2, "Erreur : option inconnue : --zzz"),
+        (
+            ["template", "--year", "2024", "-c", "CMAR-99"],
+            2,
+            "Erreur : chambre « CMAR-99 » inconnue",
+        ),
+        (
+            ["catalogue", "--catalogue", "/nonexistent.toml"],
+            4,
+            "Erreur : catalogue introuvable : /nonexistent.toml",
+        ),
+    ],
+)
+def test_errors_are_french_with_exit_codes(capsys, argv, code, message):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == code
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert "Traceback" not in err
+
+
+def test_debug_shows_the_traceback():
+    with pytest.raises(Exception, match="catalogue introuvable"):
+        main(["--debug", "catalogue", "--catalogue", "/nonexistent.toml"])

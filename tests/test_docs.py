@@ -1,0 +1,43 @@
+"""The README is the front door: every command is documented and has French help."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from cmacop.cli import app
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(get_command(app).commands)  # type: ignore[attr-defined]
+
+
+def test_there_are_commands():
+    assert {"catalogue", "chambres", "template"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_documented_in_the_readme(command):
+    assert re.search(rf"`cmacop {command}\b", README), f"cmacop {command} absent du README"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_french_help(command):
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Affiche cette aide et quitte." in result.output
+    docstring = get_command(app).commands[command].help  # type: ignore[attr-defined]
+    assert docstring and docstring[0].isupper()
+
+
+def test_readme_quick_start_has_two_commands_and_one_test_command():
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick, re.S)
+    assert block is not None
+    assert len(block.group(1).strip().splitlines()) == 2
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = re.search(r"`(python -m pytest[^`]*)`", README)
+    assert test_command is not None and test_command.group(1) in ci
