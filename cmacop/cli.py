@@ -184,6 +184,26 @@ def template_cmd(
     sys.stderr.write(f"{len(result.files)} modèle(s) écrit(s) dans {out}\n")
 
 
+# --------------------------------------------------------------------------- campagne
+
+
+@app.command("init")
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(help="Dossier de la campagne (créé s'il n'existe pas).")],
+    year: Annotated[int, typer.Option("--year", "-a", help="Année des résultats collectés.")] = 2024,
+) -> None:
+    """Crée un dossier de campagne : cmacop.toml commenté, depot/, retours/, referentiel/…"""
+    from .config import init_campaign
+
+    created = init_campaign(folder, year)
+    for path in created:
+        _out(f"{path}\n")
+    if created:
+        sys.stderr.write(f"Campagne {year} prête dans {folder} : déposez les référentiels dans referentiel/.\n")
+    else:
+        sys.stderr.write(f"Rien à créer : {folder} est déjà une campagne (aucun fichier modifié).\n")
+
+
 # --------------------------------------------------------------------------- entrée
 
 
