@@ -111,15 +111,19 @@ def read_submission(path: str | Path, data: bytes | None = None) -> Submission:
     )
 
 
+_EMPTY = RawCell(None)
+_LETTERS = {col: column_letter(col) for col in range(1, 27)}
+
+
 def _cell(sheet: RawSheet, row: int, col: int) -> Cell:
-    raw = sheet.get(row, col) or RawCell(None)
-    return Cell(
-        sheet.name, f"{column_letter(col)}{row}", raw.value, raw.formula, raw.has_cached_value
-    )
+    raw = sheet.cells.get((row, col), _EMPTY)
+    letter = _LETTERS.get(col) or column_letter(col)
+    return Cell(sheet.name, f"{letter}{row}", raw.value, raw.formula, raw.has_cached_value)
 
 
 def _from_workbook(path: Path, data: bytes) -> Submission:
-    book = read_xlsx(data, path.name)
+    # Only the contract's sheets are parsed: a chamber's extra sheets cost nothing.
+    book = read_xlsx(data, path.name, sheets=(SHEET_ID, SHEET_INDICATORS, SHEET_IMPACT, SHEET_META))
     sub = Submission(path, "xlsx", sha256_bytes(data), sheets=tuple(book.sheets))
     for sheet in book.sheets.values():
         sub.merged.extend((sheet.name, ref) for ref in sheet.merged)
@@ -177,6 +181,8 @@ def _from_csv(path: Path, data: bytes) -> Submission:
         cells = {CSV_TO_HEADER[c]: cell(c) for c in CSV_COLUMNS if c in CSV_TO_HEADER}
         cells["chambre"] = cell("chambre")
         cells["annee"] = cell("annee")
+        if "__extra__" in record:  # more cells than header columns
+            cells["__extra__"] = cell("__extra__")
         sub.rows.append(Row(None, line, cells))
         if "Code chambre" not in sub.identification:
             sub.identification["Code chambre"] = cells["chambre"]
