@@ -24,16 +24,39 @@ _PANELS = {
     "RICH_HELP": "Essayez [blue]'{command_path} {help_option}'[/] pour l'aide.",
 }
 HELP_TEXT = "Affiche cette aide et quitte."
+_DONE = False
 
 
-def frenchify() -> None:
-    """Translate typer's help panels and the ``--help`` option text."""
+def _translate_panels() -> None:
     with contextlib.suppress(ImportError, AttributeError):
         from typer import rich_utils
 
         for name, text in _PANELS.items():
             if hasattr(rich_utils, name):
                 setattr(rich_utils, name, text)
+
+
+def frenchify() -> None:
+    """Translate typer's help panels and the ``--help`` option text.
+
+    The panels live in ``typer.rich_utils``, which costs ~60 ms to import: they
+    are translated only when a help page is actually rendered.
+    """
+    global _DONE
+    if _DONE:
+        return
+    _DONE = True
+    with contextlib.suppress(ImportError, AttributeError):
+        from typer import core
+
+        for cls in (core.TyperCommand, core.TyperGroup):
+            original_format = cls.format_help
+
+            def format_help(self: Any, ctx: Any, formatter: Any, _original: Any = original_format) -> Any:
+                _translate_panels()
+                return _original(self, ctx, formatter)
+
+            cls.format_help = format_help  # type: ignore[method-assign]
     with contextlib.suppress(ImportError, AttributeError):
         from typer._click import decorators
 

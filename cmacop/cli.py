@@ -168,16 +168,27 @@ def template_cmd(
         Path | None,
         typer.Option("--targets", help="Fichier des cibles de COM (chambre,annee,code,cible)."),
     ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition (chambre,entreprises) : cible dérivée de la cible nationale "
+            "quand le COM n'en donne pas.",
+        ),
+    ] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")] = Path("."),
     fmt: Annotated[
         TemplateFormat, typer.Option("--format", "-f", help="xlsx (classeur) ou csv (format long).")
     ] = TemplateFormat.xlsx,
 ) -> None:
     """Génère le modèle de saisie de chaque chambre : COM_<année>_<chambre>.xlsx."""
-    from .referentiel import read_targets
     from .template import write_templates
 
-    target_map = read_targets(targets) if targets else None
+    target_map = None
+    if targets or key:
+        from .pipeline import template_targets
+
+        target_map = template_targets(year, targets_file=targets, key_file=key)
     result = write_templates(year, out, chambers=chamber, targets=target_map, fmt=fmt.value)
     for path in result.files:
         _out(f"{path}\n")
@@ -189,8 +200,12 @@ def template_cmd(
 
 @app.command("init")
 def init_cmd(
-    folder: Annotated[Path, typer.Argument(help="Dossier de la campagne (créé s'il n'existe pas).")],
-    year: Annotated[int, typer.Option("--year", "-a", help="Année des résultats collectés.")] = 2024,
+    folder: Annotated[
+        Path, typer.Argument(help="Dossier de la campagne (créé s'il n'existe pas).")
+    ],
+    year: Annotated[
+        int, typer.Option("--year", "-a", help="Année des résultats collectés.")
+    ] = 2024,
 ) -> None:
     """Crée un dossier de campagne : cmacop.toml commenté, depot/, retours/, referentiel/…"""
     from .config import init_campaign
@@ -199,9 +214,332 @@ def init_cmd(
     for path in created:
         _out(f"{path}\n")
     if created:
-        sys.stderr.write(f"Campagne {year} prête dans {folder} : déposez les référentiels dans referentiel/.\n")
+        sys.stderr.write(
+            f"Campagne {year} prête dans {folder} : déposez les référentiels dans referentiel/.\n"
+        )
     else:
-        sys.stderr.write(f"Rien à créer : {folder} est déjà une campagne (aucun fichier modifié).\n")
+        sys.stderr.write(
+            f"Rien à créer : {folder} est déjà une campagne (aucun fichier modifié).\n"
+        )
+
+
+# --------------------------------------------------------------------------- contrôle
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Fichiers .xlsx/.csv ou dossiers (parcourus récursivement).",
+            metavar="CHEMIN",
+            show_default=False,
+        ),
+    ],
+    year: Annotated[
+        int | None, typer.Option("--year", "-a", help="Année attendue des bilans (ex. 2024).")
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option("--targets", help="Cibles de COM (chambre,annee,code,cible) à vérifier."),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Clé de répartition (chambre,entreprises) des cibles dérivées."),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history", help="Historique consolidé ou dossier des bilans de l'année précédente."
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ReportFormat.table,
+    feedback: Annotated[
+        Path | None,
+        typer.Option("--feedback", help="Dossier où écrire les classeurs annotés à renvoyer."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Compte les avertissements comme des erreurs.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="cmacop.toml (par défaut : celui du dossier courant)."),
+    ] = None,
+) -> None:
+    """Contrôle les bilans déposés : chaque problème, à la cellule, avec la correction."""
+    from .config import load_config
+    from .validate import Thresholds, validate_paths
+
+    # Inside a campaign folder, cmacop.toml gives the reference files and thresholds.
+    settings = load_config(config)
+    thresholds = None
+    if settings is not None:
+        thresholds = Thresholds(
+            high=float(settings.plausibility_max),
+            low=float(settings.plausibility_min),
+            change=float(settings.change_max),
+        )
+        if targets is None and settings.targets_file.is_file():
+            targets = settings.targets_file
+        if key is None and settings.key_file.is_file():
+            key = settings.key_file
+    report = validate_paths(
+        paths,
+        year=year,
+        targets=targets,
+        key=key,
+        history=history,
+        strict=strict,
+        thresholds=thresholds,
+        feedback_dir=feedback,
+        settle_seconds=settings.settle_seconds if settings is not None else 0,
+    )
+    if fmt is ReportFormat.json:
+        from .render_validation import report_json
+
+        _out(report_json(report))
+    else:
+        from rich.console import Console
+
+        from .render_validation import render_report
+
+        render_report(report, Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200))
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)
+
+
+# --------------------------------------------------------------------------- consolidation et calcul
+
+
+class ResultFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+STORE_DEFAULT = Path("consolidation")
+
+
+@app.command("consolidate")
+def consolidate_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(help="Bilans .xlsx/.csv ou dossiers de dépôt (parcourus récursivement)."),
+    ],
+    year: Annotated[int, typer.Option("--year", "-a", help="Année des bilans (ex. 2024).")],
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Dossier de consolidation. Par défaut : consolidation/ à côté des dépôts "
+            "(celui de la campagne pour …/depot/<année>/).",
+        ),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option("--targets", help="Cibles de COM (chambre,annee,code,cible) à vérifier."),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key", help="Clé de répartition (chambre,entreprises) : cibles dérivées hors COM."
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", help="Secondes d'attente si une autre exécution écrit (0 : échec immédiat)."
+        ),
+    ] = 0.0,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+) -> None:
+    """Consolide les bilans valides d'une année dans l'historique (Parquet, CSV, Excel)."""
+    from .consolidate import consolidate_paths
+
+    result = consolidate_paths(paths, year=year, store=store, targets=targets, key=key, wait=wait)
+    if fmt is ResultFormat.json:
+        from .render import to_json
+
+        _out(to_json(result.to_dict()))
+    else:
+        from .outputs import consolidation_tables
+
+        for table in consolidation_tables(result):
+            _print(table)
+    from .outputs import consolidation_summary
+
+    sys.stderr.write(consolidation_summary(result))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+@app.command("compute")
+def compute_cmd(
+    year: Annotated[int, typer.Option("--year", "-a", help="Année des résultats (ex. 2024).")],
+    store: Annotated[
+        Path, typer.Option("--store", help="Dossier de consolidation de la campagne.")
+    ] = STORE_DEFAULT,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Cibles de COM. Par défaut : referentiel/cibles_com.csv de la campagne.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition. Par défaut : referentiel/cle_repartition.csv de la campagne.",
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Base TFCMA de l'année N+1 (chambre,montant). "
+            "Par défaut : referentiel/tfcma_<N+1>.csv de la campagne.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Dossier de sortie. Par défaut : resultats/<année>/ de la campagne."
+        ),
+    ] = None,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+) -> None:
+    """Calcule cibles, taux d'atteinte et modulation de la TFCMA ; écrit les fichiers CSV."""
+    from .outputs import compute_tables, default_out_dir, write_outputs
+    from .pipeline import compute_year
+
+    results = compute_year(year, store=store, targets_file=targets, key_file=key, base_file=base)
+    written = write_outputs(results, out if out is not None else default_out_dir(store, year))
+    if fmt is ResultFormat.json:
+        from .render import to_json
+
+        _out(to_json(results.to_dict()))
+    else:
+        for table in compute_tables(results):
+            _print(table)
+    if results.modulation is None:
+        sys.stderr.write(
+            f"Attention : pas de base TFCMA {year + 1} (--base) : modulation non calculée.\n"
+        )
+    for path in written:
+        sys.stderr.write(f"écrit : {path}\n")
+
+
+# --------------------------------------------------------------------------- bilans
+
+
+@app.command("report")
+def report_cmd(
+    year: Annotated[int, typer.Option("--year", "-a", help="Année des résultats (ex. 2024).")],
+    store: Annotated[
+        Path, typer.Option("--store", help="Dossier de consolidation de la campagne.")
+    ] = Path("consolidation"),
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Cibles de COM. Par défaut : referentiel/cibles_com.csv de la campagne.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition. Par défaut : referentiel/cle_repartition.csv de la campagne.",
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Base TFCMA de l'année N+1 (chambre,montant). "
+            "Par défaut : referentiel/tfcma_<N+1>.csv de la campagne.",
+        ),
+    ] = None,
+    chamber: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chamber",
+            "-c",
+            help="CMAR dont écrire le bilan de COM (répétable). Par défaut : les 18 CMAR.",
+        ),
+    ] = None,
+    formats: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Formats, séparés par des virgules : md,html,xlsx."),
+    ] = "md,html,xlsx",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Dossier de sortie. Par défaut : bilans/<année>/ de la campagne."
+        ),
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date d'établissement imprimée (AAAA-MM-JJ). Par défaut : aujourd'hui.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Décrit les fichiers écrits en JSON sur la sortie.")
+    ] = False,
+) -> None:
+    """Établit le bilan national du COP et le bilan de COM de chaque CMAR (Markdown, HTML, Excel)."""
+    from datetime import date
+
+    from .errors import UsageError
+    from .report import build_report
+
+    try:
+        generated_on = date.fromisoformat(when) if when is not None else date.today()
+    except ValueError:
+        raise UsageError(
+            f"date invalide : « {when} » (attendu : AAAA-MM-JJ, par exemple 2025-06-15)"
+        ) from None
+    result = build_report(
+        year,
+        store=store,
+        targets_file=targets,
+        key_file=key,
+        base_file=base,
+        chambers=chamber,
+        formats=formats,
+        out_dir=out,
+        generated_on=generated_on,
+    )
+    if as_json:
+        from .render import to_json
+
+        _out(to_json(result.to_dict()))
+    else:
+        _out("".join(f"{path}\n" for path in result.files))
+    coms = len({d.scope for d in result.documents}) - 1
+    docs, data = len(result.documents), len(result.data_files)
+    sys.stderr.write(
+        f"Bilans {year} écrits dans {result.out_dir} : le bilan national et {coms} "
+        f"bilan{'s' if coms > 1 else ''} de COM ({docs} document{'s' if docs > 1 else ''}), "
+        f"{data} fichier{'s' if data > 1 else ''} de calcul.\n"
+    )
+    if not result.modulated:
+        sys.stderr.write(
+            f"Attention : pas de base TFCMA {year + 1} (--base) : modulation non calculée.\n"
+        )
 
 
 # --------------------------------------------------------------------------- entrée

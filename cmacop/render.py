@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 NBSP = "\u202f"  # narrow no-break space: French thousands separator and before « % »
@@ -42,10 +43,13 @@ def fmt_number(value: int | Decimal | float | None, decimals: int = 0) -> str:
     return f"{text},{frac}" if decimals else text
 
 
-def fmt_percent(fraction: Decimal | float | None, decimals: int = 1) -> str:
-    """``0.875`` → ``87,5 %``."""
+def fmt_percent(fraction: Decimal | Fraction | float | None, decimals: int = 1) -> str:
+    """``0.875`` → ``87,5 %``; an exact :class:`Fraction` (``Fraction(7, 8)``) too."""
     if fraction is None:
         return "—"
+    if isinstance(fraction, Fraction):
+        exact = Decimal(fraction.numerator) * 100 / Decimal(fraction.denominator)
+        return f"{fmt_number(exact, decimals)}{NBSP}%"
     return f"{fmt_number(Decimal(str(fraction)) * 100, decimals)}{NBSP}%"
 
 
@@ -69,6 +73,18 @@ def _escape_char(ch: str) -> str:
     if category[0] != "C" and category not in ("Zl", "Zp"):
         return ch
     return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """Text for a CSV field a spreadsheet opens: a leading ``'`` when it could start a formula.
+
+    ``=1+1``, ``+33…``, ``-x``, ``@SUM(…)`` are shown as typed, never evaluated
+    (formula injection, OWASP « CSV injection »).
+    """
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def safe_text(text: object) -> str:

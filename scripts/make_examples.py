@@ -235,7 +235,7 @@ def build_broken(cat: Catalogue, com: dict, rng: random.Random) -> None:
     row = {ind.code: FIRST_DATA_ROW + i for i, ind in enumerate(cat.indicators)}
     cases = {
         "CMAR-53": ("texte_dans_un_nombre", lambda ws: ws.cell(row=row["I6.1"], column=COL["Réalisé"], value="NC")),
-        "CMAR-24": ("valeur_manquante", lambda ws: ws.cell(row=row["I9.2"], column=COL["Réalisé"], value=None)),
+        "CMAR-24": ("valeur_manquante", lambda ws: setattr(ws.cell(row=row["I9.2"], column=COL["Réalisé"]), "value", None)),
         "CMAR-28": ("cible_modifiee", lambda ws: ws.cell(row=row["I3.3"], column=COL["Cible"], value=1)),
         "CMAR-52": ("plafond_depasse", lambda ws: ws.cell(row=row["I3.4"], column=COL["Réalisé"],
                                                            value=ws.cell(row=row["I3.3"], column=COL["Réalisé"]).value + 25)),
@@ -251,10 +251,9 @@ def build_broken(cat: Catalogue, com: dict, rng: random.Random) -> None:
     # Wrong year: a 2023 workbook sent as the 2024 report.
     chamber = registry.get("CMAR-93")
     assert chamber is not None
-    values, comments = realised_values(
-        cat, "CMAR-93", 2023, targets | derived_targets(cat, 2023), rng
-    )
-    wb = build_workbook(chamber, 2023, cat, derived_targets(cat, 2023))
+    targets_2023 = {**derived_targets(cat, 2023), **{k: v for k, v in com.items() if k[1] == 2023}}
+    values, comments = realised_values(cat, "CMAR-93", 2023, targets_2023, rng)
+    wb = build_workbook(chamber, 2023, cat, targets_2023)
     fill_workbook(wb, cat, chamber, 2023, values, comments, {}, date(2025, 2, 20), rng)
     save_reproducible(wb, ROOT / "broken" / "COM_2024_CMAR-93_mauvaise_annee.xlsx")
 

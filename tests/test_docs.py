@@ -41,3 +41,26 @@ def test_readme_quick_start_has_two_commands_and_one_test_command():
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     test_command = re.search(r"`(python -m pytest[^`]*)`", README)
     assert test_command is not None and test_command.group(1) in ci
+
+
+def test_finding_codes_table_is_in_the_readme():
+    from cmacop.render_validation import codes_markdown
+
+    assert codes_markdown().strip() in README
+
+
+def test_quick_start_main_job_runs_on_the_examples(monkeypatch, capsys):
+    """The README's second command, run as written, succeeds on the shipped examples."""
+    import shlex
+
+    from cmacop.cli import main
+
+    quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", quick, re.S)
+    command = shlex.split(block.group(1).strip().splitlines()[1])
+    assert command[0] == "cmacop"
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    try:
+        main(command[1:])
+    except SystemExit as exc:
+        assert exc.code in (0, None), capsys.readouterr().err
