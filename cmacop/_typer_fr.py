@@ -52,7 +52,9 @@ def frenchify() -> None:
         for cls in (core.TyperCommand, core.TyperGroup):
             original_format = cls.format_help
 
-            def format_help(self: Any, ctx: Any, formatter: Any, _original: Any = original_format) -> Any:
+            def format_help(
+                self: Any, ctx: Any, formatter: Any, _original: Any = original_format
+            ) -> Any:
                 _translate_panels()
                 return _original(self, ctx, formatter)
 

@@ -43,4 +43,3 @@ def test_to_csv():
     assert (
         to_csv([{"a": 1, "b": None}, {"a": True, "b": "x,y"}], ["a", "b"]) == 'a,b\n1,\noui,"x,y"\n'
     )
-
