@@ -16,6 +16,8 @@ _LAZY = {
     "compute_year": "cmacop.pipeline",
     "build_report": "cmacop.report",
     "render_report": "cmacop.report",
+    "run_campaign": "cmacop.run",
+    "campaign_status": "cmacop.statut",
 }
 
 

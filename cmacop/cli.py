@@ -542,6 +542,117 @@ def report_cmd(
         )
 
 
+# --------------------------------------------------------------------------- exécution automatique
+
+
+def _run_date(when: str | None) -> Any:
+    from datetime import date
+
+    from .errors import UsageError
+
+    try:
+        return date.fromisoformat(when) if when is not None else None
+    except ValueError:
+        raise UsageError(
+            f"date invalide : « {when} » (attendu : AAAA-MM-JJ, par exemple 2025-06-15)"
+        ) from None
+
+
+def _with_progress(work: Any) -> Any:
+    """Run ``work(progress)`` under a rich progress bar (only on a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("recherche des nouveaux dépôts", total=None)
+
+        def progress(message: str, done: int, total: int) -> None:
+            bar.update(task, description=message, completed=done, total=total)
+
+        return work(progress)
+
+
+CONFIG_HELP = "Dossier de campagne ou son cmacop.toml. Par défaut : le dossier courant."
+
+
+@app.command("run")
+def run_cmd(
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-a", help="Année des bilans. Par défaut : « campagne.annee »."),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="N'écrit rien sur la sortie standard (cron) ; les problèmes restent signalés "
+            "sur la sortie d'erreur et dans le journal.",
+        ),
+    ] = False,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date d'établissement des bilans régénérés (AAAA-MM-JJ). Par défaut : aujourd'hui.",
+        ),
+    ] = None,
+) -> None:
+    """Traite la campagne en une passe (cron) : nouveaux dépôts contrôlés, retours, consolidation, bilans."""
+    from .render_run import problems_line, run_summary, run_tables
+    from .run import run_campaign
+
+    today = _run_date(when)
+    if not quiet and fmt is ResultFormat.table and sys.stdout.isatty():
+        result = _with_progress(
+            lambda progress: run_campaign(config, year=year, today=today, progress=progress)
+        )
+    else:
+        result = run_campaign(config, year=year, today=today)
+    if not quiet and fmt is ResultFormat.json:
+        from .render import to_json
+
+        _out(to_json(result.to_dict()))
+    elif not quiet:
+        for table in run_tables(result):
+            _print(table)
+        _out(run_summary(result))
+    if result.exit_code:
+        sys.stderr.write(problems_line(result))
+        raise typer.Exit(result.exit_code)
+
+
+@app.command("statut")
+def statut_cmd(
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-a", help="Année de la campagne. Par défaut : « campagne.annee »."),
+    ] = None,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+) -> None:
+    """Affiche où en est chaque chambre : dernier fichier reçu, validité, retard, dernier changement."""
+    from .statut import campaign_status
+
+    status = campaign_status(config, year=year)
+    if fmt is ResultFormat.json:
+        from .render import to_json
+
+        _out(to_json(status.to_dict()))
+    else:
+        from .render_run import status_summary, status_table
+
+        _print(status_table(status))
+        _out(status_summary(status))
+
+
 # --------------------------------------------------------------------------- entrée
 
 

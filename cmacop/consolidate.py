@@ -604,7 +604,7 @@ def consolidate_paths(
     wait: float = 0.0,
     now: datetime | None = None,
     feedback_dir: str | Path | None = None,
-    refresh_exports: bool = False,
+    exports: bool | None = None,
     thresholds: Thresholds | None = None,
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
@@ -619,9 +619,9 @@ def consolidate_paths(
     ``wait`` seconds are waited for another run's lock (0: fail at once with
     :class:`~cmacop.store.StoreLockedError`, exit code 3). With ``feedback_dir``
     the annotated workbooks are written there (validation runs once, with the
-    plausibility ``thresholds`` given);
-    ``refresh_exports`` rewrites the CSV/Excel exports even when no table changed
-    (``cmacop run`` after an interrupted run).
+    plausibility ``thresholds`` given). The CSV/Excel exports are rewritten when
+    a table changed or one is missing (``exports`` None), always (True: after an
+    interrupted run) or never (False: ``cmacop run``'s batches but the year's last).
     """
     from .validate import validate_paths
 
@@ -671,7 +671,7 @@ def consolidate_paths(
         try:
             written = state.commit()
             comp = completeness(st, year, registry=registry, catalogue=catalogue)
-            if written or refresh_exports or exports_missing(st, year):
+            if exports or (exports is None and (written or exports_missing(st, year))):
                 written += write_store_exports(st, year, comp)
         except OSError as exc:
             raise unwritable(root, exc) from None

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cmacop.catalogue import Catalogue, load_catalogue
+from cmacop.config import CONFIG_FILE, render_default_config
 from cmacop.contract import COL, FIRST_DATA_ROW, ID_ROW, SHEET_ID, SHEET_IMPACT, SHEET_INDICATORS
 from cmacop.registry import Chamber, load_registry
 from cmacop.targets import apportion, national_target
@@ -211,6 +212,8 @@ def build_campaign(cat: Catalogue, rng: random.Random) -> dict:
     for year in YEARS:
         com.update(regional_com_targets(cat, year, rng))
     write_reference(camp, com, cat)
+    # A campaign folder: « cmacop run --config examples/campagne » processes it end to end.
+    (camp / CONFIG_FILE).write_text(render_default_config(2024), encoding="utf-8")
     for year in YEARS:
         targets = {**derived_targets(cat, year), **{k: v for k, v in com.items() if k[1] == year}}
         for chamber in registry.reporting:

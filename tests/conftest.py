@@ -394,3 +394,163 @@ def _rezip(source: Path, target: Path, part: str, change: Callable[[bytes], byte
 def rezip() -> Callable[[Path, Path, str, Callable[[bytes], bytes]], Path]:
     """Copy a workbook changing one part (hostile and damaged files)."""
     return _rezip
+
+
+# --------------------------------------------------------------------------- cmacop run
+
+RUN_DATE = date(2025, 6, 15)  # the date printed on the bilans of the run tests
+RUN_OUTPUTS = ("retours", "consolidation", "bilans", "journal", ".cmacop-run.lock")
+
+
+@pytest.fixture(scope="session")
+def run_date() -> date:
+    return RUN_DATE
+
+
+@pytest.fixture(scope="session")
+def run_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example campaign (cmacop.toml, depot/, referentiel/) read at once: no settling delay."""
+    import shutil
+
+    dest = tmp_path_factory.mktemp("modele_run") / "campagne"
+    shutil.copytree(EXAMPLE_CAMPAIGN, dest, ignore=shutil.ignore_patterns(*RUN_OUTPUTS))
+    config = dest / "cmacop.toml"
+    text = config.read_text(encoding="utf-8")
+    assert "delai_stabilite = 60" in text
+    config.write_text(text.replace("delai_stabilite = 60", "delai_stabilite = 0"), "utf-8")
+    return dest
+
+
+@pytest.fixture
+def new_campaign(run_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the example campaign that no run has processed yet."""
+    import shutil
+
+    return Path(shutil.copytree(run_template, tmp_path / "campagne"))
+
+
+@pytest.fixture(scope="session")
+def processed_run(run_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The example campaign after one ``cmacop run`` (copy it before changing it): (folder, result)."""
+    import shutil
+
+    from cmacop.run import run_campaign
+
+    dest = Path(shutil.copytree(run_template, tmp_path_factory.mktemp("run_fait") / "campagne"))
+    return dest, run_campaign(dest, today=RUN_DATE)
+
+
+@pytest.fixture
+def processed_campaign(processed_run: Any, tmp_path: Path) -> Path:
+    """A copy (dates kept to the nanosecond) of the example campaign after one run."""
+    import shutil
+
+    return Path(shutil.copytree(processed_run[0], tmp_path / "campagne"))
+
+
+def _revise(
+    source: Path,
+    dest: Path,
+    *,
+    impact: float | None = None,
+    comment: str | None = None,
+    realised: Any = _UNSET,
+    mtime: float | None = None,
+) -> Path:
+    """A chamber's corrected version of ``source``: first impact value, first comment, I1.1."""
+    import os
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(source)
+    if impact is not None:
+        wb["Impact"]["G2"] = impact
+    if comment is not None:
+        wb["Indicateurs"]["H2"] = comment
+    if realised is not _UNSET:
+        wb["Indicateurs"]["G2"] = realised
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dest)
+    if mtime is not None:
+        os.utime(dest, (mtime, mtime))
+    return dest
+
+
+@pytest.fixture
+def revise() -> Callable[..., Path]:
+    """Write a corrected (or, with ``realised="NC"``, broken) version of a submission."""
+    return _revise
+
+
+def _tree_digest(folder: Path) -> dict[str, str]:
+    import hashlib
+
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def tree_digest() -> Callable[[Path], dict[str, str]]:
+    """``{relative path: SHA-256}`` of every file under a folder."""
+    return _tree_digest
+
+
+def _store_frames(store: Path) -> dict[str, Any]:
+    """Every Parquet table of a store without the run timestamps, rows sorted.
+
+    Timestamps differ between runs, and rows are stored in timestamp order.
+    """
+    import polars as pl
+
+    frames = {}
+    for path in sorted(store.rglob("data.parquet")):
+        frame = pl.read_parquet(path)
+        frame = frame.drop([c for c in ("consolide_le", "horodatage") if c in frame.columns])
+        frames[path.relative_to(store).as_posix()] = frame.sort(frame.columns, nulls_last=True)
+    return frames
+
+
+@pytest.fixture(scope="session")
+def store_frames() -> Callable[[Path], dict[str, Any]]:
+    return _store_frames
+
+
+@pytest.fixture(scope="session")
+def small_campaign(run_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small campaign for runs repeated many times: 2 chambers in 2023; in 2024 three
+    chambers, a corrected version of CMAR-84 and a broken file of CMAR-53, in that order."""
+    import os
+    import shutil
+
+    dest = tmp_path_factory.mktemp("petite") / "campagne"
+    shutil.copytree(run_template / "referentiel", dest / "referentiel")
+    shutil.copy2(run_template / "cmacop.toml", dest / "cmacop.toml")
+    start = 1_740_000_000.0  # every file settled long ago, in a fixed order
+    picks = {
+        2023: ("CMAR-84", "CMAR-53"),
+        2024: ("CMAR-84", "CMAR-53", "CM-MOSELLE"),
+    }
+    n = 0
+    for year, chambers in picks.items():
+        for chamber in chambers:
+            src = next((run_template / "depot" / str(year)).glob(f"COM_{year}_{chamber}.*"))
+            target = dest / "depot" / str(year) / src.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)
+            n += 1
+            os.utime(target, (start + n, start + n))
+    depot = dest / "depot" / "2024"
+    _revise(
+        depot / "COM_2024_CMAR-84.xlsx",
+        depot / "COM_2024_CMAR-84_corrige.xlsx",
+        impact=55,
+        comment="Chiffre corrigé après contrôle interne.",
+        mtime=start + 10,
+    )
+    broken = ROOT / "examples" / "broken" / "COM_2024_CMAR-53_texte_dans_un_nombre.xlsx"
+    shutil.copyfile(broken, depot / broken.name)
+    os.utime(depot / broken.name, (start + 11, start + 11))
+    return dest

@@ -1,0 +1,123 @@
+"""The run manifest ``consolidation/.cmacop-run.json``: what ``cmacop run`` already did.
+
+For every deposited file: size and modification time (compared first, so an
+unchanged file is never re-read), SHA-256 (compared when they differ) and the
+verdict given to that content. For the bilans of a year: the fingerprint of
+their inputs and the files written, so that a run with nothing new does nothing.
+
+It lives beside the store it describes: restoring or deleting ``consolidation/``
+restores or resets it too. It is written atomically and only after the work it
+records is done, so a killed run is simply redone by the next one; a damaged
+manifest only makes the next run check every file again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .fsutil import write_text_atomic
+
+MANIFEST_NAME = ".cmacop-run.json"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class FileState:
+    """The last content seen at one deposit path, and what the run made of it."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+    year: int
+    chamber: str | None
+    outcome: str  # ajouté, remplaçant, inchangé or rejeté (see consolidate.py)
+    errors: int
+    warnings: int
+    received: str  # ISO timestamp of the run that first saw this content
+    sent_on: str | None = None  # date of transmission the file declares (ISO)
+    feedback: str | None = None  # annotated workbook, relative to the campaign folder
+    receipt: str | None = None  # accusé de réception, relative to the campaign folder
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome != "rejeté"
+
+
+@dataclass
+class ReportState:
+    """The bilans of one year as last written (``files`` empty: no data to report yet)."""
+
+    fingerprint: str
+    files: list[str] = field(default_factory=list)  # relative to the campaign folder
+    generated_on: str | None = None
+
+
+@dataclass
+class RunState:
+    files: dict[str, FileState] = field(default_factory=dict)  # key: path under depot/
+    reports: dict[int, ReportState] = field(default_factory=dict)
+    last_run: dict[str, Any] | None = None
+    # Years whose store exports wait for the last batch of a run that was interrupted.
+    stale_exports: list[int] = field(default_factory=list)
+    damaged: bool = False  # the file existed but could not be used
+
+    @classmethod
+    def load(cls, path: Path) -> RunState:
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls()
+        except (OSError, ValueError):
+            return cls(damaged=True)
+        try:
+            if raw.get("version") != FORMAT_VERSION:
+                return cls(damaged=True)
+            return cls(
+                files={k: FileState(**v) for k, v in raw["fichiers"].items()},
+                reports={int(k): ReportState(**v) for k, v in raw["bilans"].items()},
+                last_run=raw.get("derniere_execution"),
+                stale_exports=[int(y) for y in raw.get("exports_a_refaire", [])],
+            )
+        except (AttributeError, KeyError, TypeError, ValueError):
+            return cls(damaged=True)
+
+    def to_json(self) -> str:
+        data = {
+            "version": FORMAT_VERSION,
+            "fichiers": {k: asdict(v) for k, v in sorted(self.files.items())},
+            "bilans": {str(k): asdict(v) for k, v in sorted(self.reports.items())},
+            "derniere_execution": self.last_run,
+            "exports_a_refaire": sorted(self.stale_exports),
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+    def save(self, path: Path) -> None:
+        write_text_atomic(path, self.to_json())
+
+
+def file_digest(path: Path) -> str | None:
+    """SHA-256 of a file, None when it does not exist."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
+
+
+def fingerprint(inputs: dict[str, Path | None], extra: dict[str, str]) -> str:
+    """One hash over named input files' contents (absent files count) and settings."""
+    digest = hashlib.sha256()
+    for name in sorted(inputs):
+        path = inputs[name]
+        content = None if path is None else file_digest(path)
+        digest.update(f"{name}={content or 'absent'}\n".encode())
+    for name in sorted(extra):
+        digest.update(f"{name}={extra[name]}\n".encode())
+    return digest.hexdigest()

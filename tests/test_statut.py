@@ -1,0 +1,81 @@
+"""``cmacop statut``: per chamber, last file received, valid or not, late or not, last change."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cmacop.cli import main
+from cmacop.config import init_campaign
+from cmacop.run import run_campaign
+from cmacop.statut import campaign_status
+
+BEFORE_DEADLINE, AFTER_DEADLINE = date(2025, 2, 10), date(2025, 3, 10)
+
+
+def test_every_reporting_chamber_of_the_registry_is_listed(processed_campaign, registry):
+    status = campaign_status(processed_campaign, today=AFTER_DEADLINE)
+    assert [c.chamber for c in status.chambers] == [c.code for c in registry.reporting]
+    assert status.year == 2024 and status.deadline == date(2025, 2, 28)
+    row = next(c for c in status.chambers if c.chamber == "CMAR-84")
+    assert row.status == "transmis" and not row.late and row.last_valid is True
+    assert row.last_file == "depot/2024/COM_2024_CMAR-84.xlsx"
+    assert row.in_force == "depot/2024/COM_2024_CMAR-84.xlsx"
+    assert row.received is not None and row.last_change is not None
+    late = next(c for c in status.chambers if c.chamber == "CMAR-02")
+    assert (late.status, late.late, late.sent_on) == ("hors délai", True, date(2025, 3, 14))
+    assert status.counts() == {"transmis": 19, "hors délai": 1, "en retard": 1}
+    assert status.last_run is not None and status.last_run["traites"] == 40
+    assert status.reports is not None and status.reports.generated_on == date(2025, 6, 15)
+
+
+def test_a_rejected_correction_shows_beside_the_file_in_force(processed_campaign, revise):
+    depot = processed_campaign / "depot" / "2024"
+    revise(depot / "COM_2024_CMAR-53.xlsx", depot / "COM_2024_CMAR-53_v2.xlsx", realised="NC")
+    first = run_campaign(processed_campaign, year=2022)  # no bilan to build: a faster run
+    status = campaign_status(processed_campaign, today=AFTER_DEADLINE)
+    row = next(c for c in status.chambers if c.chamber == "CMAR-53")
+    assert row.status == "transmis" and row.in_force == "depot/2024/COM_2024_CMAR-53.xlsx"
+    assert row.last_file == "depot/2024/COM_2024_CMAR-53_v2.xlsx"
+    assert (row.last_valid, row.errors) == (False, 1)
+    assert row.last_change == first.started  # the rejected deposit is the last change
+
+
+def test_missing_chambers_are_late_only_after_the_deadline(tmp_path):
+    init_campaign(tmp_path, 2024)
+    before = campaign_status(tmp_path, today=BEFORE_DEADLINE)
+    after = campaign_status(tmp_path, today=AFTER_DEADLINE)
+    assert {c.status for c in before.chambers} == {"manquant"}
+    assert not any(c.late for c in before.chambers)
+    assert all(c.late for c in after.chambers)
+    assert after.chambers[0].last_file is None and after.last_run is None
+
+
+def test_statut_table(processed_campaign, capsys):
+    main(["statut", "--config", str(processed_campaign), "--year", "2024"])
+    out = capsys.readouterr().out
+    assert "Campagne 2024 — date limite : 28 février 2025" in out
+    assert "CMA Martinique" in out and "hors délai" in out
+    assert out.endswith(
+        "19 transmis, 1 hors délai, 0 rejeté, 0 manquant ; 1 en retard.\n"
+        f"Dernier traitement : {_moment(processed_campaign)}, 40 dépôts, code de sortie 0.\n"
+        "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans bilans/2024/.\n"
+    )
+
+
+def _moment(root):
+    from datetime import datetime
+
+    from cmacop.render import fmt_date
+    from cmacop.runstate import MANIFEST_NAME, RunState
+
+    state = RunState.load(root / "consolidation" / MANIFEST_NAME)
+    assert state.last_run is not None
+    local = datetime.fromisoformat(state.last_run["debut"]).astimezone()
+    return f"{fmt_date(local)} {local:%H:%M}"
+
+
+def test_statut_of_an_earlier_year(processed_campaign):
+    status = campaign_status(processed_campaign, year=2023, today=AFTER_DEADLINE)
+    assert status.deadline == date(2024, 2, 29)
+    assert all(c.last_file and c.last_file.startswith("depot/2023/") for c in status.chambers)
+    assert status.reports is None  # no run wrote the bilans 2023
