@@ -49,18 +49,25 @@ def test_finding_codes_table_is_in_the_readme():
     assert codes_markdown().strip() in README
 
 
-def test_quick_start_main_job_runs_on_the_examples(monkeypatch, capsys):
-    """The README's second command, run as written, succeeds on the shipped examples."""
+def test_quick_start_main_job_runs_on_the_examples(tmp_path, monkeypatch, capsys):
+    """The README's second command, run as written on a copy of the examples, succeeds."""
     import shlex
+    import shutil
 
     from cmacop.cli import main
 
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```bash\n(.*?)```", quick, re.S)
     command = shlex.split(block.group(1).strip().splitlines()[1])
-    assert command[0] == "cmacop"
-    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    assert command[:2] == ["cmacop", "run"]
+    root = Path(__file__).resolve().parent.parent
+    shutil.copytree(root / "examples" / "campagne" / "depot", tmp_path / "examples/campagne/depot")
+    shutil.copytree(root / "examples" / "campagne" / "referentiel", tmp_path / "examples/campagne/referentiel")
+    shutil.copy(root / "examples" / "campagne" / "cmacop.toml", tmp_path / "examples/campagne")
+    monkeypatch.chdir(tmp_path)
     try:
-        main(command[1:])
+        main([*command[1:], "--quiet"])
     except SystemExit as exc:
         assert exc.code in (0, None), capsys.readouterr().err
+    assert (tmp_path / "examples/campagne/bilans/2024/bilan_cop_2024.html").is_file()
+    assert len(list((tmp_path / "examples/campagne/bilans/2024/com").glob("*.md"))) == 18
