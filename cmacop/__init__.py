@@ -13,6 +13,7 @@ _LAZY = {
     "validate_paths": "cmacop.validate",
     "ValidationReport": "cmacop.validate",
     "consolidate_paths": "cmacop.consolidate",
+    "consolidate_years": "cmacop.multiyear",
     "compute_year": "cmacop.pipeline",
     "build_report": "cmacop.report",
     "render_report": "cmacop.report",

@@ -1,6 +1,6 @@
 """Errors raised by the library: one boundary, stable codes, French messages.
 
-The library never prints nor exits; ``cli.py`` turns a :class:`CmacopError` into
+The library never prints nor exits; ``cmacop.cli`` turns a :class:`CmacopError` into
 a message on stderr and an exit code.
 """
 

@@ -5,30 +5,51 @@ touched), each offending cell filled red (error) or orange (warning) with an
 Excel comment holding the message and the hint, and a first sheet
 ``Contrôles`` listing every finding with a link to its cell. For a CSV or an
 unreadable file: a workbook with the ``Contrôles`` sheet only, by line.
+
+The copy is made by editing the chamber's ``.xlsx`` package (``xlsxpatch``, a
+few milliseconds a file). openpyxl (~60 ms) is the fallback for what the
+patcher leaves alone — a marked sheet that already has comments or a VML
+drawing (a feedback workbook sent back corrected), a macro-enabled or Strict
+Open XML workbook, XML it cannot make sense of: openpyxl then fills the cells
+and writes the comments, and the patcher adds the ``Contrôles`` sheet to its
+result. A workbook neither can open gets the ``Contrôles`` sheet alone.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .checks import FileCheck
-from .findings import ERROR, Finding
-from .fsutil import write_with
+from .findings import ERROR, WARNING, Finding
+from .fsutil import write_bytes_atomic
 from .render import safe_text
-
-if TYPE_CHECKING:
-    from openpyxl import Workbook
+from .xlsxpatch import (
+    Mark,
+    NewCell,
+    NewSheet,
+    Style,
+    UnsupportedWorkbook,
+    annotate,
+    new_workbook,
+)
+from .xlsxpatch.sheets import AUTHOR
 
 SHEET = "Contrôles"
-FILLS = {ERROR: "FFC7CE", "avertissement": "FFEB9C"}  # Excel's "bad" red and "neutral" orange
+FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C"}  # Excel's "bad" red and "neutral" orange
 COLUMNS = ("Gravité", "Code", "Emplacement", "Indicateur", "Valeur", "Message", "Conseil")
 WIDTHS = (14, 13, 26, 11, 22, 80, 70)
 SUFFIX = "_controle.xlsx"
+_TITLE = Style(bold=True, size=13)
+_HEADER = Style(bold=True, color="FFFFFF", fill="1F3864")
+_TOP, _WRAP = Style(top=True), Style(top=True, wrap=True)
+_SEVERITY = {severity: Style(top=True, fill=rgb) for severity, rgb in FILLS.items()}
+_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
 def feedback_name(path: Path, used: set[str]) -> str:
@@ -48,106 +69,104 @@ def write_feedback(files: Sequence[FileCheck], out_dir: Path) -> dict[int, Path]
     used: set[str] = set()
     for fc in files:
         target = out_dir / feedback_name(fc.path, used)
-        book = _annotated(fc) if fc.sub is not None and fc.sub.kind == "xlsx" else None
-        if book is None:
-            book = _listing_only(fc)
-        write_with(target, book.save)
+        write_bytes_atomic(target, feedback_workbook(fc))
         written[fc.index] = target
     return written
 
 
-def _annotated(fc: FileCheck) -> Workbook | None:
-    """The chamber's workbook with marked cells and the Contrôles sheet; None if openpyxl fails."""
+def feedback_workbook(fc: FileCheck) -> bytes:
+    """The feedback workbook of one file: the annotated copy, else the listing alone."""
+    sheet = controls_sheet(fc)
+    if fc.sub is not None and fc.sub.kind == "xlsx" and fc.data is not None:
+        marks = cell_marks(fc.findings)
+        try:
+            return annotate(fc.data, marks, sheet)
+        except UnsupportedWorkbook:
+            pass
+        marked = marked_by_openpyxl(fc.data, marks)
+        if marked is not None:
+            try:
+                return annotate(marked, (), sheet)
+            except UnsupportedWorkbook:
+                pass
+    return new_workbook(sheet)
+
+
+def cell_marks(findings: Sequence[Finding]) -> list[Mark]:
+    """One mark per offending cell: the worse severity's colour, every message and hint."""
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet and f.cell:
+            by_cell[(f.sheet, f.cell)].append(f)
+    marks = []
+    for (sheet, ref), found in by_cell.items():
+        worst = ERROR if any(f.is_error for f in found) else WARNING
+        text = "\n\n".join(
+            f"{f.code} : {_safe(f.message)}" + (f"\n→ {_safe(f.hint)}" if f.hint else "")
+            for f in found
+        )
+        marks.append(Mark(sheet, ref, FILLS[worst], text, min(60 + 60 * len(found), 400)))
+    return marks
+
+
+def controls_sheet(fc: FileCheck) -> NewSheet:
+    """The ``Contrôles`` sheet: title, summary, then one row per finding from row 5."""
+    errors = sum(1 for f in fc.findings if f.is_error)
+    rows: list[tuple[int, tuple[NewCell, ...]]] = [
+        (1, (NewCell(f"Contrôle de {safe_text(fc.path.name)}", _TITLE),)),
+        (2, (NewCell(_summary(errors, len(fc.findings) - errors)),)),
+        (4, tuple(NewCell(name, _HEADER) for name in COLUMNS)),
+    ]
+    for row, f in enumerate(fc.findings, start=5):
+        values = (f.severity, f.code, f.location, f.indicator, f.value, f.message, f.hint)
+        cells = [
+            NewCell(None if v is None else _safe(v), _WRAP if col >= 6 else _TOP)
+            for col, v in enumerate(values, start=1)
+        ]
+        cells[0] = NewCell(f.severity, _SEVERITY[f.severity])
+        if f.sheet and f.cell and f.sheet != SHEET:
+            cells[2] = NewCell(cells[2].value, _TOP, link=(f.sheet, f.cell))
+        rows.append((row, tuple(cells)))
+    return NewSheet(SHEET, tuple(rows), WIDTHS, frozen_rows=4)
+
+
+def marked_by_openpyxl(data: bytes, marks: Sequence[Mark]) -> bytes | None:
+    """The fallback: the workbook with ``marks`` applied by openpyxl (None if it cannot)."""
     from openpyxl import load_workbook
-
-    if fc.data is None:
-        return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # unsupported extensions, data validation lists…
-            book = load_workbook(io.BytesIO(fc.data), rich_text=False)
-    except Exception:  # our reader accepted it; openpyxl is stricter: fall back on the listing
-        return None
-    _mark_cells(book, fc.findings)
-    _controls_sheet(book, fc, index=0)
-    book.active = 0
-    return book
-
-
-def _listing_only(fc: FileCheck) -> Workbook:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    default = book.active
-    if default is not None:
-        book.remove(default)
-    _controls_sheet(book, fc, index=0)
-    return book
-
-
-def _mark_cells(book: Workbook, findings: Sequence[Finding]) -> None:
     from openpyxl.cell.cell import Cell
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.sheet and f.cell and f.sheet in book.sheetnames:
-            by_cell[(f.sheet, f.cell)].append(f)
-    for (sheet, ref), found in by_cell.items():
-        cell = book[sheet][ref]
-        if not isinstance(cell, Cell):  # inside a merged range: only listed
-            continue
-        worst = ERROR if any(f.is_error for f in found) else "avertissement"
-        cell.fill = PatternFill("solid", fgColor=FILLS[worst])
-        text = "\n\n".join(
-            f"{f.code} : {safe_text(f.message)}" + (f"\n→ {safe_text(f.hint)}" if f.hint else "")
-            for f in found
-        )
-        comment = Comment(text, "cmacop")
-        comment.width, comment.height = 360, min(60 + 60 * len(found), 400)
-        cell.comment = comment
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported extensions, data validation lists…
+            book = load_workbook(io.BytesIO(data), rich_text=False)
+        for mark in marks:
+            ws = book[mark.sheet] if mark.sheet in book.sheetnames else None
+            cell = ws[mark.ref] if isinstance(ws, Worksheet) else None
+            if not isinstance(cell, Cell):  # a range, or inside a merged range: only listed
+                continue
+            cell.fill = PatternFill("solid", fgColor=f"FF{mark.fill}")  # opaque, as the patcher
+            comment = Comment(mark.comment, AUTHOR)
+            comment.width, comment.height = 360, mark.height
+            cell.comment = comment
+        out = io.BytesIO()
+        book.save(out)
+    except Exception:  # our reader accepted the file; openpyxl is stricter: the listing will do
+        return None
+    return out.getvalue()
 
 
-def _controls_sheet(book: Workbook, fc: FileCheck, index: int) -> None:
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.hyperlink import Hyperlink
+@lru_cache(maxsize=4096)
+def _safe(text: str) -> str:
+    """:func:`safe_text`, quicker on the usual text: the same result when nothing needs escaping.
 
-    ws = book.create_sheet(SHEET, index)
-    title = ws.cell(row=1, column=1, value=f"Contrôle de {safe_text(fc.path.name)}")
-    title.data_type = "s"
-    title.font = Font(bold=True, size=13)
-    errors = sum(1 for f in fc.findings if f.is_error)
-    summary = _summary(errors, len(fc.findings) - errors)
-    ws.cell(row=2, column=1, value=summary)
-    for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True), start=1):
-        cell = ws.cell(row=4, column=col, value=name)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F3864")
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A5"
-    for row, f in enumerate(fc.findings, start=5):
-        values: list[Any] = [
-            f.severity,
-            f.code,
-            f.location,
-            f.indicator,
-            f.value,
-            f.message,
-            f.hint,
-        ]
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(row=row, column=col)
-            if value is not None:
-                cell.value = safe_text(value)
-                cell.data_type = "s"  # a value such as "=A1" stays text, never becomes a formula
-            cell.alignment = Alignment(wrap_text=col >= 6, vertical="top")
-        ws.cell(row=row, column=1).fill = PatternFill("solid", fgColor=FILLS[f.severity])
-        if f.sheet and f.cell and f.sheet in book.sheetnames and f.sheet != SHEET:
-            link = ws.cell(row=row, column=3)
-            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{f.sheet}'!{f.cell}")
-            link.style = "Hyperlink"
+    ``isprintable`` is false for every character ``safe_text`` escapes (control,
+    format, private, unassigned, line and paragraph separators); the spaces it
+    also rejects are kept as they are by both.
+    """
+    return text if _SPACES.sub("", text).isprintable() else safe_text(text)
 
 
 def _summary(errors: int, warnings_: int) -> str:

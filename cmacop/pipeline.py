@@ -19,11 +19,13 @@ import polars as pl
 
 from . import __version__
 from .catalogue import Catalogue, load_catalogue
+from .completeness import Completeness, completeness
 from .compute import Attainment, Number, compute_attainment, rate_str, realised_from_frame
-from .consolidate import Completeness, completeness
 from .errors import DataFileError
 from .modulation import Modulation, modulate
-from .referentiel import TargetKey, read_base, read_key, read_targets
+from .referentiel import load_targets as load_targets  # moved; importable from here
+from .referentiel import read_base, read_key, read_targets
+from .referentiel import template_targets as template_targets  # moved; importable from here
 from .registry import Registry, load_registry
 from .store import ACCEPTED, DATA, DEPOSITS, FINDINGS, STORE_DIRNAME, Store
 from .targets import TargetRow, regional_targets
@@ -80,39 +82,6 @@ def reference_files(
         key=pick(key_file, KEY_FILE),
         base=pick(base_file, base_file_name(year)),
     )
-
-
-def load_targets(
-    year: int,
-    *,
-    targets_file: Path | None = None,
-    key_file: Path | None = None,
-    catalogue: Catalogue | None = None,
-    registry: Registry | None = None,
-) -> list[TargetRow]:
-    """Regional targets of every reporting chamber: the COM file wins, else derived by key."""
-    catalogue = catalogue or load_catalogue()
-    registry = registry or load_registry()
-    com = read_targets(targets_file, catalogue, registry) if targets_file else None
-    key = read_key(key_file, registry) if key_file else None
-    return regional_targets(
-        year, catalogue, com, key, chambers=[c.code for c in registry.reporting]
-    )
-
-
-def template_targets(
-    year: int,
-    *,
-    targets_file: Path | None = None,
-    key_file: Path | None = None,
-    catalogue: Catalogue | None = None,
-    registry: Registry | None = None,
-) -> dict[TargetKey, int]:
-    """The ``Cible`` values of the templates: ``{(chambre, annee, code): cible}``."""
-    rows = load_targets(
-        year, targets_file=targets_file, key_file=key_file, catalogue=catalogue, registry=registry
-    )
-    return {(r.chamber, year, r.code): r.target for r in rows if r.target is not None}
 
 
 @dataclass(frozen=True)
@@ -195,14 +164,13 @@ def compute_year(
             f"dans le dossier {REFERENCE_DIR}/ de la campagne.",
         )
 
+    # Read once, for year N and year N - 1.
+    com = read_targets(refs.targets, catalogue, registry) if refs.targets else None
+    key = read_key(refs.key, registry) if refs.key else None
+    chambers = [c.code for c in registry.reporting]
+
     def attainment_of(results_year: int, frame: pl.DataFrame) -> tuple[list[TargetRow], Attainment]:
-        targets = load_targets(
-            results_year,
-            targets_file=refs.targets,
-            key_file=refs.key,
-            catalogue=catalogue,
-            registry=registry,
-        )
+        targets = regional_targets(results_year, catalogue, com, key, chambers=chambers)
         activity = [i.code for i in catalogue.indicators]
         realised = realised_from_frame(frame.filter(pl.col("code").is_in(activity)), results_year)
         return targets, compute_attainment(

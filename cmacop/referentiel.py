@@ -13,6 +13,7 @@ from .catalogue import Catalogue, load_catalogue
 from .errors import DataFileError, InputFileError
 from .frenchcsv import CsvTable, parse_number, read_csv
 from .registry import Registry, load_registry
+from .targets import TargetRow, regional_targets
 
 TargetKey = tuple[str, int, str]  # (chambre, annee, code)
 
@@ -154,3 +155,39 @@ def _euros(path: Path, line: int, column: str, text: str) -> Decimal:
     if not isinstance(exponent, int) or exponent < -2:
         raise DataFileError(f"{where} : « {text} » a plus de deux décimales (montant au centime)")
     return parsed.value.quantize(Decimal("0.01"))
+
+
+# --------------------------------------------------------------------------- targets of a year
+
+
+def load_targets(
+    year: int,
+    *,
+    targets_file: Path | None = None,
+    key_file: Path | None = None,
+    catalogue: Catalogue | None = None,
+    registry: Registry | None = None,
+) -> list[TargetRow]:
+    """Regional targets of every reporting chamber: the COM file wins, else derived by key."""
+    catalogue = catalogue or load_catalogue()
+    registry = registry or load_registry()
+    com = read_targets(targets_file, catalogue, registry) if targets_file else None
+    key = read_key(key_file, registry) if key_file else None
+    return regional_targets(
+        year, catalogue, com, key, chambers=[c.code for c in registry.reporting]
+    )
+
+
+def template_targets(
+    year: int,
+    *,
+    targets_file: Path | None = None,
+    key_file: Path | None = None,
+    catalogue: Catalogue | None = None,
+    registry: Registry | None = None,
+) -> dict[TargetKey, int]:
+    """The ``Cible`` values of the templates: ``{(chambre, annee, code): cible}``."""
+    rows = load_targets(
+        year, targets_file=targets_file, key_file=key_file, catalogue=catalogue, registry=registry
+    )
+    return {(r.chamber, year, r.code): r.target for r in rows if r.target is not None}

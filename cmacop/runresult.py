@@ -10,7 +10,7 @@ from typing import Any
 from .discover import Left
 from .runstate import ReportState
 
-REJECTED = "rejeté"  # the consolidation outcome of a rejected file (consolidate.py)
+REJECTED = "rejeté"  # the consolidation outcome of a rejected file (merge.py)
 
 # States of the bilans after a run.
 WRITTEN = "établis"

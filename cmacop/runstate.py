@@ -34,7 +34,7 @@ class FileState:
     sha256: str
     year: int
     chamber: str | None
-    outcome: str  # ajouté, remplaçant, inchangé or rejeté (see consolidate.py)
+    outcome: str  # ajouté, remplaçant, inchangé or rejeté (see merge.py)
     errors: int
     warnings: int
     received: str  # ISO timestamp of the run that first saw this content

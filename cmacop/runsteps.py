@@ -58,10 +58,6 @@ def errno_text(exc: OSError) -> str:
     return _ERRNO.get(exc.errno or 0) or exc.strerror or str(exc)
 
 
-def existing(path: Path) -> Path | None:
-    return path if path.is_file() else None
-
-
 class Steps:
     """What a pass does, bound to its campaign, manifest, log and start time."""
 
@@ -121,29 +117,27 @@ class Steps:
 
         ``exports``: rewrite the store's CSV/Excel exports of the year (its last batch).
         """
-        from .checks import Thresholds
-        from .consolidate import LATE, TRANSMITTED, consolidate_paths
+        from .campaign import command_settings
+        from .completeness import LATE, TRANSMITTED
+        from .consolidate import consolidate_paths
         from .fsutil import write_bytes_atomic
         from .receipt import Receipt, receipt_bytes, receipt_path
         from .render_validation import counts_text
 
         cfg = self.cfg
+        settings = command_settings(cfg, year=year)
         out_dir = cfg.feedback_dir(year)
         result = consolidate_paths(
             paths,
             year=year,
-            store=cfg.store,
-            targets=existing(cfg.targets_file),
-            key=existing(cfg.key_file),
+            store=settings.store,
+            targets=settings.targets,
+            key=settings.key,
             wait=STORE_WAIT_S,
             now=self.started,
             feedback_dir=out_dir,
             exports=exports,
-            thresholds=Thresholds(
-                high=float(cfg.plausibility_max),
-                low=float(cfg.plausibility_min),
-                change=float(cfg.change_max),
-            ),
+            thresholds=settings.thresholds,
             registry=self.registry,
         )
         assert result.validation is not None
@@ -207,7 +201,7 @@ class Steps:
 
     def write_exports(self, year: int) -> None:
         """Rewrite the store's CSV/Excel exports of ``year`` (left stale by a killed run)."""
-        from .consolidate import completeness
+        from .completeness import completeness
         from .outputs import write_store_exports
         from .store import Store
 
@@ -235,21 +229,23 @@ class Steps:
             self.state.reports[year] = ReportState(current)
             self.log.info(f"bilans {year} non établis : aucun bilan de COM {year} accepté")
             return ReportsOutcome(year, NO_DATA, self.rel(final))
+        from .campaign import command_settings
         from .report import build_report
 
         staging = cfg.reports / f".{year}.en-cours"
         shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
+        settings = command_settings(cfg, year=year)
         result = build_report(
             year,
             store=cfg.store,
-            targets_file=existing(cfg.targets_file),
-            key_file=existing(cfg.key_file),
-            base_file=existing(cfg.base_file(year)),
+            targets_file=settings.targets,
+            key_file=settings.key,
+            base_file=settings.base,
             out_dir=staging,
             generated_on=today,
-            cap=cfg.cap,
-            weights=cfg.weights or None,
-            share_overrides=cfg.share_overrides or None,
+            cap=settings.cap,
+            weights=settings.weights,
+            share_overrides=settings.share_overrides,
         )
         # Each bilan is complete before any is published; the moves take milliseconds.
         moved = []

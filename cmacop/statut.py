@@ -95,7 +95,7 @@ def campaign_status(
     """Status of every reporting chamber for ``year`` (default ``campagne.annee``)."""
     import polars as pl
 
-    from .consolidate import LATE, MISSING, REJECTED_STATUS, completeness
+    from .completeness import LATE, MISSING, REJECTED_STATUS, completeness
     from .registry import load_registry
     from .store import DEPOSITS, Store
 

@@ -8,7 +8,8 @@ ElementTree parser (defusedxml wraps the pure-Python one, 3× slower) and,
 like defusedxml's ``forbid_dtd``, refuses any DTD: each part's prolog is first
 read by an expat parser that rejects a document type declaration. Without a
 DTD no entity can be declared, so entity expansion and external entities are
-impossible. openpyxl still writes every workbook cmacop produces.
+impossible. Writing is done by openpyxl (templates, bilans), cmacop.xlsxwrite (store
+exports) and cmacop.xlsxpatch (feedback copies of a chamber's own workbook).
 """
 
 from __future__ import annotations

@@ -32,6 +32,8 @@ def catalogue_text() -> str:
 
 
 EXAMPLE_CAMPAIGN = ROOT / "examples" / "campagne"
+# What « cmacop run » writes there (git-ignored): never part of a fresh copy.
+RUN_OUTPUTS = ("retours", "consolidation", "bilans", "journal", ".cmacop-run.lock")
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def campaign(tmp_path: Path) -> Path:
     import shutil
 
     dest = tmp_path / "campagne"
-    shutil.copytree(EXAMPLE_CAMPAIGN, dest)
+    shutil.copytree(EXAMPLE_CAMPAIGN, dest, ignore=shutil.ignore_patterns(*RUN_OUTPUTS))
     return dest
 
 
@@ -52,7 +54,7 @@ def consolidated_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cmacop.consolidate import consolidate_paths
 
     dest = tmp_path_factory.mktemp("consolidee") / "campagne"
-    shutil.copytree(EXAMPLE_CAMPAIGN, dest)
+    shutil.copytree(EXAMPLE_CAMPAIGN, dest, ignore=shutil.ignore_patterns(*RUN_OUTPUTS))
     ref = dest / "referentiel"
     for year in (2023, 2024):
         consolidate_paths(
@@ -399,7 +401,6 @@ def rezip() -> Callable[[Path, Path, str, Callable[[bytes], bytes]], Path]:
 # --------------------------------------------------------------------------- cmacop run
 
 RUN_DATE = date(2025, 6, 15)  # the date printed on the bilans of the run tests
-RUN_OUTPUTS = ("retours", "consolidation", "bilans", "journal", ".cmacop-run.lock")
 
 
 @pytest.fixture(scope="session")

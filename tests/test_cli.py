@@ -85,7 +85,11 @@ def test_template_writes_files(tmp_path):
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        (["template"], 2, "Erreur : paramètre obligatoire manquant : --year / -a"),
+        (
+            ["template"],
+            2,
+            "Erreur : année non indiquée : ajoutez --year (par exemple --year 2024)\n",
+        ),
         (
             ["template", "--year", "deux"],
             2,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import RUN_OUTPUTS
 from typer.testing import CliRunner
 
 from cmacop.cli import app
@@ -26,6 +27,7 @@ from cmacop.consolidate import (
 )
 from cmacop.contract import COL
 from cmacop.errors import UsageError
+from cmacop.multiyear import consolidate_years, years_plan
 from cmacop.store import AUDIT, COMMIT_ORDER, DATA, DEPOSITS, FINDINGS, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,7 +297,9 @@ def test_warnings_only_file_is_accepted_with_its_warnings(consolidated_campaign)
 def partial_year(tmp_path_factory: pytest.TempPathFactory):
     """2024 without CMAR-24's file and with CMAR-53's broken one."""
     camp = tmp_path_factory.mktemp("partielle") / "campagne"
-    shutil.copytree(ROOT / "examples" / "campagne", camp)
+    shutil.copytree(
+        ROOT / "examples" / "campagne", camp, ignore=shutil.ignore_patterns(*RUN_OUTPUTS)
+    )
     files = [p for p in _with_broken_53(camp) if "CMAR-24" not in p.name]
     return consolidate_paths(files, year=2024, store=camp / "consolidation")
 
@@ -422,3 +426,83 @@ def test_cli_lists_rejected_files_and_exits_1(campaign):
     assert result.exit_code == 1
     assert "Rejeté : " in result.stdout and "E-VAL-001" in result.stdout
     assert result.stderr.startswith("1 fichier(s) : 0 ajouté, 0 remplaçant, 0 inchangé, 1 rejeté")
+
+
+# --------------------------------------------------------------------------- several years, one process
+
+
+def test_several_years_in_one_call_equal_one_call_per_year(
+    campaign, consolidated_campaign, store_frames
+):
+    ref = campaign / "referentiel"
+    args = ["consolidate", str(campaign / "depot"), "--year", "2024", "--year", "2023"]
+    args += ["--targets", str(ref / "cibles_com.csv"), "--key", str(ref / "cle_repartition.csv")]
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert [y["annee"] for y in shown["annees"]] == [2023, 2024]  # 2023 is 2024's history
+    assert [y["totaux"][ADDED] for y in shown["annees"]] == [20, 20]
+    expected = store_frames(consolidated_campaign / "consolidation")
+    got = store_frames(campaign / "consolidation")
+    assert list(got) == list(expected)
+    for name, frame in expected.items():
+        assert got[name].equals(frame), name
+    store = campaign / "consolidation"
+    assert (
+        result.stderr.splitlines()
+        == [
+            f"20 fichier(s) : 20 ajouté, 0 remplaçant, 0 inchangé, 0 rejeté — dépôt mis à jour : {store}"
+        ]
+        * 2
+    )
+
+
+def test_several_years_json_equals_the_twin(campaign):
+    depot = campaign / "depot"
+    args = ["consolidate", str(depot / "2023"), str(depot / "2024"), "-a", "2023", "-a", "2024"]
+    result = runner.invoke(app, [*args, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    shutil.rmtree(campaign / "consolidation")
+    twin = consolidate_years([depot / "2023", depot / "2024"], years=[2023, 2024])
+    assert json.loads(result.stdout) == json.loads(json.dumps(twin.to_dict()))
+    assert list(twin.to_dict()) == ["annees"] and twin.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("inputs", "years", "expected"),
+    [
+        (["depot"], [2024, 2023], {2023: ["depot/2023"], 2024: ["depot/2024"]}),
+        (["depot/2024", "depot/2023"], [2023, 2024], {2023: ["depot/2023"], 2024: ["depot/2024"]}),
+        (["depot/2023/a.xlsx", "depot"], [2023, 2024], {2023: ["depot/2023/a.xlsx", "depot/2023"], 2024: ["depot/2024"]}),
+        (["depot"], [2024], {2024: ["depot"]}),  # one year: the paths as given
+        ([], [2024], {2024: ["depot/2024"]}),  # no path: the campaign's deposit folder
+        ([], [], {2023: ["depot/2023"], 2024: ["depot/2024"]}),  # nor year: each year folder
+    ],
+)  # fmt: skip
+def test_years_plan(tmp_path, inputs, years, expected):
+    for year in (2023, 2024):
+        (tmp_path / "depot" / str(year)).mkdir(parents=True)
+    (tmp_path / "depot" / "2023" / "a.xlsx").write_bytes(b"")
+    (tmp_path / "depot" / "notes").mkdir()
+    plan = years_plan([tmp_path / p for p in inputs], years, tmp_path / "depot")
+    assert {y: [p.relative_to(tmp_path).as_posix() for p in found] for y, found in plan} == expected
+    assert [y for y, _ in plan] == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "years", "message"),
+    [
+        (["depot/2023"], [2024, 2025], "depot/2023 : dépôt de l'année 2023, qui n'est pas parmi"),
+        (["depot/notes"], [2023, 2024], "depot/notes : ni dossier d'année ni dossier contenant"),
+        (["depot"], [2023, 2025], "aucun dossier de dépôt pour 2025"),
+        ([], [2022], "dossier de dépôt introuvable : "),
+        (["depot/absent"], [2023, 2024], "introuvable : "),
+    ],
+)
+def test_years_plan_refuses_what_it_cannot_place(tmp_path, inputs, years, message):
+    for year in (2023, 2024):
+        (tmp_path / "depot" / str(year)).mkdir(parents=True)
+    (tmp_path / "depot" / "notes").mkdir()
+    with pytest.raises(UsageError) as info:
+        years_plan([tmp_path / p for p in inputs], years, tmp_path / "depot")
+    assert message in str(info.value).replace(str(tmp_path) + "/", "")

@@ -62,7 +62,9 @@ def test_quick_start_main_job_runs_on_the_examples(tmp_path, monkeypatch, capsys
     assert command[:2] == ["cmacop", "run"]
     root = Path(__file__).resolve().parent.parent
     shutil.copytree(root / "examples" / "campagne" / "depot", tmp_path / "examples/campagne/depot")
-    shutil.copytree(root / "examples" / "campagne" / "referentiel", tmp_path / "examples/campagne/referentiel")
+    shutil.copytree(
+        root / "examples" / "campagne" / "referentiel", tmp_path / "examples/campagne/referentiel"
+    )
     shutil.copy(root / "examples" / "campagne" / "cmacop.toml", tmp_path / "examples/campagne")
     monkeypatch.chdir(tmp_path)
     try:

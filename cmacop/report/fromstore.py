@@ -15,7 +15,7 @@ import polars as pl
 
 from .. import __version__
 from ..catalogue import Catalogue
-from ..consolidate import LATE, MISSING, REJECTED_STATUS, Completeness
+from ..completeness import LATE, MISSING, REJECTED_STATUS, Completeness
 from ..pipeline import YearResults
 from ..registry import Registry
 from ..store import DATA, FINDINGS, Store

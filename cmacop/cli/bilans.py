@@ -1,0 +1,132 @@
+"""``cmacop report``: the national bilan and the bilans de COM (Markdown, HTML, Excel)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import CONFIG_HELP, STORE_DEFAULT, _date, _err, _json, _out, app
+
+
+@app.command("report")
+def report_cmd(
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            "-a",
+            help="Année des résultats (ex. 2024). Par défaut : « campagne.annee ».",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Dossier de consolidation. Par défaut : « campagne.consolidation », "
+            "sinon consolidation/.",
+        ),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Cibles de COM. Par défaut : « referentiel.cibles » de la campagne, "
+            "sinon referentiel/cibles_com.csv à côté du dossier de consolidation.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition. Par défaut : « referentiel.cle » de la campagne, "
+            "sinon referentiel/cle_repartition.csv à côté du dossier de consolidation.",
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Base TFCMA de l'année N+1 (chambre,montant). Par défaut : "
+            "« referentiel.base_tfcma » de la campagne, sinon referentiel/tfcma_<N+1>.csv.",
+        ),
+    ] = None,
+    chamber: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--chamber",
+            "-c",
+            help="CMAR dont écrire le bilan de COM (répétable). Par défaut : les 18 CMAR.",
+        ),
+    ] = None,
+    formats: Annotated[
+        str,
+        typer.Option("--format", "-f", help="Formats, séparés par des virgules : md,html,xlsx."),
+    ] = "md,html,xlsx",
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Dossier de sortie. Par défaut : « campagne.bilans »/<année>/ de la campagne, "
+            "sinon bilans/<année>/ à côté du dossier de consolidation.",
+        ),
+    ] = None,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date d'établissement imprimée (AAAA-MM-JJ). Par défaut : aujourd'hui.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Décrit les fichiers écrits en JSON sur la sortie.")
+    ] = False,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+) -> None:
+    """Établit le bilan national du COP et le bilan de COM de chaque CMAR (Markdown, HTML, Excel)."""
+    from datetime import date
+
+    from ..campaign import command_settings
+    from ..report import build_report
+
+    generated_on = _date(when) or date.today()
+    s = command_settings(
+        config,
+        year=year,
+        need_year=True,
+        store=store,
+        targets=targets,
+        key=key,
+        base=base,
+        reports=out,
+    )
+    assert s.year is not None
+    result = build_report(
+        s.year,
+        store=s.store or STORE_DEFAULT,
+        targets_file=s.targets,
+        key_file=s.key,
+        base_file=s.base,
+        chambers=chamber,
+        formats=formats,
+        out_dir=s.reports,
+        generated_on=generated_on,
+        cap=s.cap,
+        weights=s.weights,
+        share_overrides=s.share_overrides,
+    )
+    if as_json:
+        _json(result.to_dict())
+    else:
+        _out("".join(f"{path}\n" for path in result.files))
+    coms = len({d.scope for d in result.documents}) - 1
+    docs, data = len(result.documents), len(result.data_files)
+    _err(
+        f"Bilans {s.year} écrits dans {result.out_dir} : le bilan national et {coms} "
+        f"bilan{'s' if coms > 1 else ''} de COM ({docs} document{'s' if docs > 1 else ''}), "
+        f"{data} fichier{'s' if data > 1 else ''} de calcul.\n"
+    )
+    if not result.modulated:
+        _err(f"Attention : pas de base TFCMA {s.year + 1} (--base) : modulation non calculée.\n")

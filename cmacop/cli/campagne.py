@@ -1,0 +1,120 @@
+"""``cmacop init``, ``cmacop run`` and ``cmacop statut``: the campaign folder, unattended."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from . import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
+
+
+@app.command("init")
+def init_cmd(
+    folder: Annotated[
+        Path, typer.Argument(help="Dossier de la campagne (créé s'il n'existe pas).")
+    ],
+    year: Annotated[
+        int, typer.Option("--year", "-a", help="Année des résultats collectés.")
+    ] = 2024,
+) -> None:
+    """Crée un dossier de campagne : cmacop.toml commenté, depot/, retours/, referentiel/…"""
+    from ..config import init_campaign
+
+    created = init_campaign(folder, year)
+    for path in created:
+        _out(f"{path}\n")
+    if created:
+        _err(f"Campagne {year} prête dans {folder} : déposez les référentiels dans referentiel/.\n")
+    else:
+        _err(f"Rien à créer : {folder} est déjà une campagne (aucun fichier modifié).\n")
+
+
+def _with_progress(work: Any) -> Any:
+    """Run ``work(progress)`` under a rich progress bar (only on a terminal)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("recherche des nouveaux dépôts", total=None)
+
+        def progress(message: str, done: int, total: int) -> None:
+            bar.update(task, description=message, completed=done, total=total)
+
+        return work(progress)
+
+
+@app.command("run")
+def run_cmd(
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-a", help="Année des bilans. Par défaut : « campagne.annee »."),
+    ] = None,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet",
+            "-q",
+            help="N'écrit rien sur la sortie standard (cron) ; les problèmes restent signalés "
+            "sur la sortie d'erreur et dans le journal.",
+        ),
+    ] = False,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+    when: Annotated[
+        str | None,
+        typer.Option(
+            "--date",
+            help="Date d'établissement des bilans régénérés (AAAA-MM-JJ). Par défaut : aujourd'hui.",
+        ),
+    ] = None,
+) -> None:
+    """Traite la campagne en une passe (cron) : nouveaux dépôts contrôlés, retours, consolidation, bilans."""
+    from ..render_run import problems_line, run_summary, run_tables
+    from ..run import run_campaign
+
+    today = _date(when)
+    if not quiet and fmt is ResultFormat.table and sys.stdout.isatty():
+        result = _with_progress(
+            lambda progress: run_campaign(config, year=year, today=today, progress=progress)
+        )
+    else:
+        result = run_campaign(config, year=year, today=today)
+    if not quiet and fmt is ResultFormat.json:
+        _json(result.to_dict())
+    elif not quiet:
+        for table in run_tables(result):
+            _print(table)
+        _out(run_summary(result))
+    if result.exit_code:
+        _err(problems_line(result))
+        raise typer.Exit(result.exit_code)
+
+
+@app.command("statut")
+def statut_cmd(
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-a", help="Année de la campagne. Par défaut : « campagne.annee »."),
+    ] = None,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+) -> None:
+    """Affiche où en est chaque chambre : dernier fichier reçu, validité, retard, dernier changement."""
+    from ..statut import campaign_status
+
+    status = campaign_status(config, year=year)
+    if fmt is ResultFormat.json:
+        _json(status.to_dict())
+    else:
+        from ..render_run import status_summary, status_table
+
+        _print(status_table(status))
+        _out(status_summary(status))

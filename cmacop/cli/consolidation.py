@@ -1,0 +1,182 @@
+"""``cmacop consolidate`` and ``cmacop compute``: the history store, then targets and modulation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import CONFIG_HELP, STORE_DEFAULT, ResultFormat, _err, _json, _print, app
+
+
+@app.command("consolidate")
+def consolidate_cmd(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Bilans .xlsx/.csv ou dossiers de dépôt (parcourus récursivement). "
+            "Par défaut : le dossier de dépôt de la campagne.",
+            metavar="CHEMIN",
+            show_default=False,
+        ),
+    ] = None,
+    year: Annotated[
+        list[int] | None,
+        typer.Option(
+            "--year",
+            "-a",
+            help="Année des bilans (ex. 2024), répétable. Par défaut : « campagne.annee », "
+            "ou chaque dossier depot/<année>/ de la campagne sans CHEMIN.",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Dossier de consolidation. Par défaut : « campagne.consolidation », sinon "
+            "consolidation/ à côté des dépôts (celui de la campagne pour …/depot/<année>/).",
+        ),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Cibles de COM (chambre,annee,code,cible) à vérifier. "
+            "Par défaut : « referentiel.cibles » de la campagne.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition (chambre,entreprises) : cibles dérivées hors COM. "
+            "Par défaut : « referentiel.cle » de la campagne.",
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", help="Secondes d'attente si une autre exécution écrit (0 : échec immédiat)."
+        ),
+    ] = 0.0,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+) -> None:
+    """Consolide les bilans valides d'une ou plusieurs années dans l'historique (Parquet, CSV, Excel)."""
+    from ..multiyear import consolidate_years
+
+    run = consolidate_years(
+        paths or (),
+        years=year or (),
+        config=config,
+        store=store,
+        targets=targets,
+        key=key,
+        wait=wait,
+    )
+    if fmt is ResultFormat.json:
+        _json(run.to_dict())
+    else:
+        from ..render_results import consolidation_tables
+
+        for result in run.results:
+            for table in consolidation_tables(result):
+                _print(table)
+    from ..render_results import consolidation_summary
+
+    for result in run.results:
+        _err(consolidation_summary(result))
+    if run.exit_code:
+        raise typer.Exit(run.exit_code)
+
+
+@app.command("compute")
+def compute_cmd(
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            "-a",
+            help="Année des résultats (ex. 2024). Par défaut : « campagne.annee ».",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Dossier de consolidation. Par défaut : « campagne.consolidation », "
+            "sinon consolidation/.",
+        ),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Cibles de COM. Par défaut : « referentiel.cibles » de la campagne, "
+            "sinon referentiel/cibles_com.csv à côté du dossier de consolidation.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition. Par défaut : « referentiel.cle » de la campagne, "
+            "sinon referentiel/cle_repartition.csv à côté du dossier de consolidation.",
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option(
+            "--base",
+            help="Base TFCMA de l'année N+1 (chambre,montant). Par défaut : "
+            "« referentiel.base_tfcma » de la campagne, sinon referentiel/tfcma_<N+1>.csv.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Dossier de sortie. Par défaut : resultats/<année>/ à côté du dossier de "
+            "consolidation.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+) -> None:
+    """Calcule cibles, taux d'atteinte et modulation de la TFCMA ; écrit les fichiers CSV."""
+    from ..campaign import command_settings
+    from ..outputs import default_out_dir, write_outputs
+    from ..pipeline import compute_year
+
+    s = command_settings(
+        config, year=year, need_year=True, store=store, targets=targets, key=key, base=base
+    )
+    assert s.year is not None
+    results = compute_year(
+        s.year,
+        targets_file=s.targets,
+        key_file=s.key,
+        base_file=s.base,
+        cap=s.cap,
+        weights=s.weights,
+        share_overrides=s.share_overrides,
+        store=s.store or STORE_DEFAULT,
+    )
+    written = write_outputs(results, out or default_out_dir(results.store, s.year))
+    if fmt is ResultFormat.json:
+        _json(results.to_dict())
+    else:
+        from ..render_results import compute_tables
+
+        for table in compute_tables(results):
+            _print(table)
+    if results.modulation is None:
+        _err(f"Attention : pas de base TFCMA {s.year + 1} (--base) : modulation non calculée.\n")
+    for path in written:
+        _err(f"écrit : {path}\n")

@@ -1,0 +1,87 @@
+"""``cmacop validate``: every problem of every submission, located to the cell."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import CONFIG_HELP, _out, app
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command("validate")
+def validate_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Fichiers .xlsx/.csv ou dossiers (parcourus récursivement).",
+            metavar="CHEMIN",
+            show_default=False,
+        ),
+    ],
+    year: Annotated[
+        int | None, typer.Option("--year", "-a", help="Année attendue des bilans (ex. 2024).")
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option("--targets", help="Cibles de COM (chambre,annee,code,cible) à vérifier."),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="Clé de répartition (chambre,entreprises) des cibles dérivées."),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history", help="Historique consolidé ou dossier des bilans de l'année précédente."
+        ),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ReportFormat.table,
+    feedback: Annotated[
+        Path | None,
+        typer.Option("--feedback", help="Dossier où écrire les classeurs annotés à renvoyer."),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Compte les avertissements comme des erreurs.")
+    ] = False,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+) -> None:
+    """Contrôle les bilans déposés : chaque problème, à la cellule, avec la correction."""
+    from ..campaign import command_settings
+    from ..validate import validate_paths
+
+    # The expected year is --year only: a campaign holds several years' deposits.
+    s = command_settings(config, targets=targets, key=key)
+    report = validate_paths(
+        paths,
+        year=year,
+        targets=s.targets,
+        key=s.key,
+        history=history,
+        strict=strict,
+        thresholds=s.thresholds,
+        feedback_dir=feedback,
+        settle_seconds=s.settle_seconds,
+    )
+    if fmt is ReportFormat.json:
+        from ..render_validation import report_json
+
+        _out(report_json(report))
+    else:
+        from rich.console import Console
+
+        from ..render_validation import render_report
+
+        render_report(report, Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200))
+    if report.exit_code:
+        raise typer.Exit(report.exit_code)

@@ -1,0 +1,67 @@
+"""``cmacop template``: each chamber's workbook (or the blank CSV) for the year."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import CONFIG_HELP, _err, _out, app
+
+
+class TemplateFormat(StrEnum):
+    xlsx = "xlsx"
+    csv = "csv"
+
+
+@app.command("template")
+def template_cmd(
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", "-a", help="Année du bilan (ex. 2024). Par défaut : « campagne.annee »."
+        ),
+    ] = None,
+    chamber: Annotated[
+        list[str] | None,
+        typer.Option("--chamber", "-c", help="Code de chambre (répétable). Par défaut : toutes."),
+    ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="Fichier des cibles de COM (chambre,annee,code,cible). "
+            "Par défaut : « referentiel.cibles » de la campagne.",
+        ),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Clé de répartition (chambre,entreprises) : cible dérivée de la cible nationale "
+            "quand le COM n'en donne pas. Par défaut : « referentiel.cle » de la campagne.",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Dossier de sortie.")] = Path("."),
+    fmt: Annotated[
+        TemplateFormat, typer.Option("--format", "-f", help="xlsx (classeur) ou csv (format long).")
+    ] = TemplateFormat.xlsx,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+) -> None:
+    """Génère le modèle de saisie de chaque chambre : COM_<année>_<chambre>.xlsx."""
+    from ..campaign import command_settings
+    from ..template import write_templates
+
+    s = command_settings(config, year=year, need_year=True, targets=targets, key=key)
+    assert s.year is not None
+    target_map = None
+    if s.targets or s.key:
+        from ..pipeline import template_targets
+
+        target_map = template_targets(s.year, targets_file=s.targets, key_file=s.key)
+    result = write_templates(s.year, out, chambers=chamber, targets=target_map, fmt=fmt.value)
+    for path in result.files:
+        _out(f"{path}\n")
+    _err(f"{len(result.files)} modèle(s) écrit(s) dans {out}\n")

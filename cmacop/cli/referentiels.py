@@ -1,0 +1,83 @@
+"""``cmacop catalogue`` and ``cmacop chambres``: the COP catalogue and the chamber registry."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import _out, _print, app
+
+
+class TableFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("catalogue")
+def catalogue_cmd(
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Format de sortie : table, csv ou json.")
+    ] = TableFormat.table,
+    catalogue: Annotated[
+        Path | None, typer.Option("--catalogue", help="Fichier de catalogue à utiliser (TOML).")
+    ] = None,
+) -> None:
+    """Affiche le catalogue du COP : axes, objectifs et indicateurs d'activité."""
+    from ..catalogue import load_catalogue
+    from ..render import rich_table, to_csv, to_json
+
+    cat = load_catalogue(catalogue)
+    rows = cat.to_rows()
+    if fmt is TableFormat.csv:
+        _out(to_csv(rows, list(rows[0])))
+    elif fmt is TableFormat.json:
+        _out(to_json(cat.to_dict()))
+    else:
+        from ..render import fmt_number
+
+        table = rich_table(
+            f"{cat.title} — {cat.version}",
+            ["Code", "Axe", "Obj.", "Type", "Résultat connu", "Cible 2023", "Cible 2027", "Plafond", "Indicateur"],
+            [
+                [
+                    r["code"], r["axe"], r["objectif"], r["type"],
+                    fmt_number(r["resultat_connu"]), fmt_number(r["cible_2023"]),
+                    fmt_number(r["cible_2027"]), r["plafond"], r["libelle"],
+                ]
+                for r in rows
+            ],
+        )  # fmt: skip
+        _print(table)
+
+
+@app.command("chambres")
+def chambres_cmd(
+    fmt: Annotated[
+        TableFormat, typer.Option("--format", "-f", help="Format de sortie : table, csv ou json.")
+    ] = TableFormat.table,
+) -> None:
+    """Affiche le registre des chambres (CMAR, CM d'Alsace-Moselle, CMA France)."""
+    from ..registry import load_registry
+    from ..render import rich_table, to_csv, to_json
+
+    reg = load_registry()
+    rows = reg.to_rows()
+    if fmt is TableFormat.csv:
+        _out(to_csv(rows, list(rows[0])))
+    elif fmt is TableFormat.json:
+        _out(to_json(rows))
+    else:
+        table = rich_table(
+            "Registre des chambres",
+            ["Code", "Chambre", "Type", "Région", "Départements", "TFCMA"],
+            [
+                [r["code"], r["nom"], r["type"], r["region"], " ".join(r["departements"]),
+                 "oui" if r["tfcma"] else "non"]
+                for r in rows
+            ],
+        )  # fmt: skip
+        _print(table)
