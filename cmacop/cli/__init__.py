@@ -39,6 +39,45 @@ app = typer.Typer(
 CONFIG_HELP = "Dossier de campagne ou son cmacop.toml. Par défaut : le dossier courant."
 STORE_DEFAULT = Path("consolidation")  # compute and report, outside a campaign
 
+# Options shared by compute and report: the same computation from the same inputs.
+YearOption = Annotated[
+    int | None,
+    typer.Option(
+        "--year", "-a", help="Année des résultats (ex. 2024). Par défaut : « campagne.annee »."
+    ),
+]
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Dossier de consolidation. Par défaut : « campagne.consolidation », sinon consolidation/.",
+    ),
+]
+TargetsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--targets",
+        help="Cibles de COM. Par défaut : « referentiel.cibles » de la campagne, "
+        "sinon referentiel/cibles_com.csv à côté du dossier de consolidation.",
+    ),
+]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="Clé de répartition. Par défaut : « referentiel.cle » de la campagne, "
+        "sinon referentiel/cle_repartition.csv à côté du dossier de consolidation.",
+    ),
+]
+BaseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--base",
+        help="Base TFCMA de l'année N+1 (chambre,montant). Par défaut : "
+        "« referentiel.base_tfcma » de la campagne, sinon referentiel/tfcma_<N+1>.csv.",
+    ),
+]
+
 
 class State:
     debug = False

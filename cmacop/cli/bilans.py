@@ -7,51 +7,29 @@ from typing import Annotated
 
 import typer
 
-from . import CONFIG_HELP, STORE_DEFAULT, _date, _err, _json, _out, app
+from . import (
+    CONFIG_HELP,
+    STORE_DEFAULT,
+    BaseOption,
+    KeyOption,
+    StoreOption,
+    TargetsOption,
+    YearOption,
+    _date,
+    _err,
+    _json,
+    _out,
+    app,
+)
 
 
 @app.command("report")
 def report_cmd(
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-a",
-            help="Année des résultats (ex. 2024). Par défaut : « campagne.annee ».",
-        ),
-    ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            help="Dossier de consolidation. Par défaut : « campagne.consolidation », "
-            "sinon consolidation/.",
-        ),
-    ] = None,
-    targets: Annotated[
-        Path | None,
-        typer.Option(
-            "--targets",
-            help="Cibles de COM. Par défaut : « referentiel.cibles » de la campagne, "
-            "sinon referentiel/cibles_com.csv à côté du dossier de consolidation.",
-        ),
-    ] = None,
-    key: Annotated[
-        Path | None,
-        typer.Option(
-            "--key",
-            help="Clé de répartition. Par défaut : « referentiel.cle » de la campagne, "
-            "sinon referentiel/cle_repartition.csv à côté du dossier de consolidation.",
-        ),
-    ] = None,
-    base: Annotated[
-        Path | None,
-        typer.Option(
-            "--base",
-            help="Base TFCMA de l'année N+1 (chambre,montant). Par défaut : "
-            "« referentiel.base_tfcma » de la campagne, sinon referentiel/tfcma_<N+1>.csv.",
-        ),
-    ] = None,
+    year: YearOption = None,
+    store: StoreOption = None,
+    targets: TargetsOption = None,
+    key: KeyOption = None,
+    base: BaseOption = None,
     chamber: Annotated[
         list[str] | None,
         typer.Option(

@@ -7,7 +7,20 @@ from typing import Annotated
 
 import typer
 
-from . import CONFIG_HELP, STORE_DEFAULT, ResultFormat, _err, _json, _print, app
+from . import (
+    CONFIG_HELP,
+    STORE_DEFAULT,
+    BaseOption,
+    KeyOption,
+    ResultFormat,
+    StoreOption,
+    TargetsOption,
+    YearOption,
+    _err,
+    _json,
+    _print,
+    app,
+)
 
 
 @app.command("consolidate")
@@ -95,46 +108,11 @@ def consolidate_cmd(
 
 @app.command("compute")
 def compute_cmd(
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-a",
-            help="Année des résultats (ex. 2024). Par défaut : « campagne.annee ».",
-        ),
-    ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            help="Dossier de consolidation. Par défaut : « campagne.consolidation », "
-            "sinon consolidation/.",
-        ),
-    ] = None,
-    targets: Annotated[
-        Path | None,
-        typer.Option(
-            "--targets",
-            help="Cibles de COM. Par défaut : « referentiel.cibles » de la campagne, "
-            "sinon referentiel/cibles_com.csv à côté du dossier de consolidation.",
-        ),
-    ] = None,
-    key: Annotated[
-        Path | None,
-        typer.Option(
-            "--key",
-            help="Clé de répartition. Par défaut : « referentiel.cle » de la campagne, "
-            "sinon referentiel/cle_repartition.csv à côté du dossier de consolidation.",
-        ),
-    ] = None,
-    base: Annotated[
-        Path | None,
-        typer.Option(
-            "--base",
-            help="Base TFCMA de l'année N+1 (chambre,montant). Par défaut : "
-            "« referentiel.base_tfcma » de la campagne, sinon referentiel/tfcma_<N+1>.csv.",
-        ),
-    ] = None,
+    year: YearOption = None,
+    store: StoreOption = None,
+    targets: TargetsOption = None,
+    key: KeyOption = None,
+    base: BaseOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
