@@ -213,7 +213,15 @@ def build_campaign(cat: Catalogue, rng: random.Random) -> dict:
         com.update(regional_com_targets(cat, year, rng))
     write_reference(camp, com, cat)
     # A campaign folder: « cmacop run --config examples/campagne » processes it end to end.
-    (camp / CONFIG_FILE).write_text(render_default_config(2024), encoding="utf-8")
+    # The example files are not being copied by anyone: no settling delay, so that the
+    # README's quick start works right after a clone (a real campaign keeps the default).
+    config = render_default_config(2024).replace(
+        "delai_stabilite = 60",
+        "# Exemple : les fichiers sont déjà en place, aucun délai (valeur usuelle : 60).\n"
+        "delai_stabilite = 0",
+    )
+    assert "delai_stabilite = 0" in config
+    (camp / CONFIG_FILE).write_text(config, encoding="utf-8")
     for year in YEARS:
         targets = {**derived_targets(cat, year), **{k: v for k, v in com.items() if k[1] == year}}
         for chamber in registry.reporting:

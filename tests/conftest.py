@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -417,8 +418,9 @@ def run_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(EXAMPLE_CAMPAIGN, dest, ignore=shutil.ignore_patterns(*RUN_OUTPUTS))
     config = dest / "cmacop.toml"
     text = config.read_text(encoding="utf-8")
-    assert "delai_stabilite = 60" in text
-    config.write_text(text.replace("delai_stabilite = 60", "delai_stabilite = 0"), "utf-8")
+    text, count = re.subn(r"(?m)^delai_stabilite = \d+$", "delai_stabilite = 0", text)
+    assert count == 1
+    config.write_text(text, "utf-8")
     return dest
 
 
