@@ -23,34 +23,18 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN = ROOT / "examples" / "campagne"
+from _common import bench_env, copy_campaign, run
+
 GOAL_S = 1.5
-# What « cmacop run » writes in the example folder (git-ignored): not part of the copy.
-OUTPUTS = ("retours", "consolidation", "bilans", "journal", "resultats", ".cmacop-run.lock")
 STEPS = {
     "consolidate 2023 + 2024": ["consolidate", "--year", "2023", "--year", "2024"],
     "compute 2024": ["compute", "--year", "2024"],
 }
 BASELINE = ["--version"]
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall time of one ``python -m cmacop …`` process; fails loudly on a non-zero exit."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "cmacop", *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"échec de « cmacop {' '.join(args)} » :\n{proc.stderr}")
-    return elapsed
 
 
 def main() -> None:
@@ -60,9 +44,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="cmacop-bench-") as tmp:
         camp = Path(tmp) / "campagne"
-        shutil.copytree(CAMPAIGN, camp, ignore=shutil.ignore_patterns(*OUTPUTS))
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        copy_campaign(camp)
+        env = bench_env(Path(tmp))
         for args in (*STEPS.values(), BASELINE):  # warm the file cache and the bytecode
             run(args, camp, env)
         baseline: list[float] = []

@@ -18,32 +18,15 @@ start, as in an installed package.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAMPAIGN = ROOT / "examples" / "campagne"
+from _common import bench_env, copy_campaign, run
+
 GOAL_S = 3.0
 REPORT = ["report", "--year", "2024", "--date", "2025-06-15"]
 REFERENCES = ["--targets", "referentiel/cibles_com.csv", "--key", "referentiel/cle_repartition.csv"]
-
-
-def run(args: list[str], cwd: Path, env: dict[str, str]) -> float:
-    """Wall time of one ``python -m cmacop …`` process; fails loudly on a non-zero exit."""
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "cmacop", *args], cwd=cwd, env=env, capture_output=True, text=True
-    )
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"échec de « cmacop {' '.join(args)} » :\n{proc.stderr}")
-    return elapsed
 
 
 def main() -> None:
@@ -53,9 +36,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="cmacop-bench-") as tmp:
         camp = Path(tmp) / "campagne"
-        shutil.copytree(CAMPAIGN, camp)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        copy_campaign(camp)
+        env = bench_env(Path(tmp))
         for year in ("2023", "2024"):
             run(["consolidate", f"depot/{year}", "--year", year, *REFERENCES], camp, env)
         run(REPORT, camp, env)  # warm the file cache and the bytecode
