@@ -222,7 +222,11 @@ def load_config(path: str | Path | None = None) -> Config | None:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"fichier de configuration introuvable : {path}") from None
+        raise ConfigError(
+            f"fichier de configuration introuvable : {path}",
+            hint="Créez la campagne avec « cmacop init DOSSIER », ou indiquez son dossier "
+            "avec --config.",
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} : fichier TOML illisible ({exc})") from None
     values = _check(path, raw)

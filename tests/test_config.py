@@ -97,3 +97,12 @@ def test_init_command(tmp_path):
     result = CliRunner().invoke(app, ["init", str(tmp_path / "c"), "--year", "2024"])
     assert result.exit_code == 0
     assert (tmp_path / "c" / CONFIG_FILE).is_file()
+
+
+def test_missing_config_says_how_to_create_one(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "absent")
+    assert str(info.value) == f"fichier de configuration introuvable : {tmp_path / 'absent'}"
+    assert info.value.hint == (
+        "Créez la campagne avec « cmacop init DOSSIER », ou indiquez son dossier avec --config."
+    )
