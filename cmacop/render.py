@@ -7,6 +7,7 @@ templates) formats it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import unicodedata
@@ -68,6 +69,7 @@ def fmt_date(value: date | datetime | None) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+@functools.cache
 def _escape_char(ch: str) -> str:
     category = unicodedata.category(ch)
     if category[0] != "C" and category not in ("Zl", "Zp"):
@@ -89,7 +91,10 @@ def formula_safe(text: str) -> str:
 
 def safe_text(text: object) -> str:
     """Submission text for a terminal: control and format characters shown as ``\\xNN``."""
-    return "".join(_escape_char(ch) for ch in ("" if text is None else str(text)))
+    text = "" if text is None else str(text)
+    if text.isprintable():  # no control, format nor separator character: the usual case
+        return text
+    return "".join(map(_escape_char, text))
 
 
 def to_json(data: Any) -> str:

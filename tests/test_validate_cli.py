@@ -76,7 +76,8 @@ def test_skipped_files_are_listed(make_workbook, tmp_path):
     [
         (["validate"], 2, "Erreur : paramètre obligatoire manquant : CHEMIN"),
         (["validate", "/nulle/part.xlsx"], 2, "Erreur : chemin introuvable : /nulle/part.xlsx"),
-        (["validate", ".", "--format", "xml"], 2, "Erreur : valeur non valide pour --format / -f"),
+        (["validate", ".", "--format", "xml"], 2,
+         "Erreur : valeur non valide pour --format / -f : « xml » (valeurs possibles : table, json)\n"),
         (["validate", ".", "--history", "/nulle/part"], 2,
          "Erreur : dossier d'historique introuvable : /nulle/part"),
         (["validate", ".", "--targets", "/nulle/cibles.csv"], 4, "Erreur : /nulle/cibles.csv"),
@@ -162,3 +163,24 @@ def test_config_file_gives_thresholds_and_references(make_workbook, tmp_path, mo
     (finding,) = json.loads(result.output)["fichiers"][0]["constats"]
     assert finding["code"] == "W-PLAUS-001"
     assert finding["message"] == "réalisé (120) supérieur à 2 fois la cible (53)"
+
+
+def test_validation_does_not_import_hypothesis(make_workbook):
+    """pandera would import hypothesis (~0,08 s of every start) for data synthesis only."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("hypothesis")  # the test is meaningful where hypothesis is installed
+    path = make_workbook(values={"I1.1": "NC"})
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from cmacop.validate import validate_paths\n"
+        f"report = validate_paths([Path({str(path)!r})])\n"
+        "assert 'pandera.polars' in sys.modules, 'pandera non utilisé'\n"
+        "print('hypothesis' in sys.modules, report.errors > 0)\n"
+        "import hypothesis.strategies  # still importable afterwards\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["False", "True"]
