@@ -7,6 +7,7 @@ something, the help merely falls back to English: nothing breaks.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import re
 from typing import Any
@@ -60,6 +61,18 @@ def frenchify() -> None:
 
             cls.format_help = format_help  # type: ignore[method-assign]
     with contextlib.suppress(ImportError, AttributeError):
+        # In the usage line, an argument reads ``CHEMIN...`` (several) or ``[CHEMIN...]``
+        # (optional), as in click, rather than typer's ``{CHEMIN}``.
+        original_metavar = core.TyperArgument.make_metavar
+
+        def make_metavar(self: Any, ctx: Any, *args: Any, usage: bool = False) -> str:
+            if self.metavar is None or not usage:
+                return str(original_metavar(self, ctx, *args, usage=usage))
+            var = str(self.metavar) + ("..." if self.nargs != 1 else "")
+            return var if self.required else f"[{var}]"
+
+        core.TyperArgument.make_metavar = make_metavar  # type: ignore[method-assign]
+    with contextlib.suppress(ImportError, AttributeError):
         from typer._click import decorators
 
         original = decorators.help_option
@@ -90,14 +103,34 @@ def _param_hint(exc: Any) -> str | None:
     return str(hint).replace("'", "") if hint else None
 
 
-def _bad_input(exc: BaseException) -> str | None:
-    """The value the user typed, when the error came from typer's coercion."""
-    cause = exc.__cause__
-    errors = getattr(cause, "errors", None)
-    if callable(errors):
-        with contextlib.suppress(Exception):
-            return str(errors()[0]["input"])
-    return None
+# click's conversion errors start with the repr of what was typed: "'deux' is not a valid
+# integer.", "'xml' is not one of 'table', 'json'."
+_TYPED = re.compile(r"""^(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
+
+
+def _bad_input(exc: Any) -> str | None:
+    """The value the user typed, read back from click's conversion message."""
+    match = _TYPED.match(str(getattr(exc, "message", "")))
+    if match is None:
+        return None
+    try:
+        return str(ast.literal_eval(match["value"]))
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _expected(exc: Any) -> str:
+    """What the option accepts, in French: `` (valeurs possibles : table, json)``."""
+    kind = getattr(getattr(exc, "param", None), "type", None)
+    choices = getattr(kind, "choices", None)
+    if choices:
+        return f" (valeurs possibles : {', '.join(str(c) for c in choices)})"
+    name = getattr(kind, "name", "")
+    if name.startswith("int"):
+        return " (nombre entier attendu)"
+    if name.startswith("float"):
+        return " (nombre attendu)"
+    return ""
 
 
 _NO_SUCH_COMMAND = re.compile(
@@ -125,7 +158,7 @@ def usage_message(exc: BaseException) -> str | None:
         )
     if isinstance(exc, ce.BadParameter):
         typed = _bad_input(exc)
-        shown = f"« {typed} »" if typed is not None else exc.message
+        shown = f"« {typed} »{_expected(exc)}" if typed is not None else exc.message
         return (
             f"valeur non valide pour {hint} : {shown}" if hint else f"valeur non valide : {shown}"
         )

@@ -93,7 +93,7 @@ def test_template_writes_files(tmp_path):
         (
             ["template", "--year", "deux"],
             2,
-            "Erreur : valeur non valide pour --year / -a : « deux »",
+            "Erreur : valeur non valide pour --year / -a : « deux » (nombre entier attendu)\n",
         ),
         (
             ["catalog"],
@@ -125,3 +125,17 @@ def test_errors_are_french_with_exit_codes(capsys, argv, code, message):
 def test_debug_shows_the_traceback():
     with pytest.raises(Exception, match="catalogue introuvable"):
         main(["--debug", "catalogue", "--catalogue", "/nonexistent.toml"])
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("validate", "Usage: cmacop validate [OPTIONS] CHEMIN..."),
+        ("consolidate", "Usage: cmacop consolidate [OPTIONS] [CHEMIN...]"),
+        ("init", "Usage: cmacop init [OPTIONS] DOSSIER"),
+    ],
+)
+def test_usage_line_names_arguments_in_french(command, usage):
+    result = runner.invoke(app, [command, "--help"], terminal_width=100)
+    assert result.exit_code == 0
+    assert usage in result.output

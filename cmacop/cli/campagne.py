@@ -14,7 +14,8 @@ from . import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
 @app.command("init")
 def init_cmd(
     folder: Annotated[
-        Path, typer.Argument(help="Dossier de la campagne (créé s'il n'existe pas).")
+        Path,
+        typer.Argument(metavar="DOSSIER", help="Dossier de la campagne (créé s'il n'existe pas)."),
     ],
     year: Annotated[
         int, typer.Option("--year", "-a", help="Année des résultats collectés.")
