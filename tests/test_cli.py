@@ -18,17 +18,17 @@ runner = CliRunner()
 
 
 def test_python_m_cmacop_help_is_light_and_french():
-    code = (
-        "import sys, runpy; sys.argv = ['cmacop', '--help'];\n"
-        "try:\n    runpy.run_module('cmacop', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "heavy = [m for m in ('polars', 'pandera', 'openpyxl') if m in sys.modules]\n"
-        "print('LOURDS=' + ','.join(heavy))\n"
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "cmacop", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Commandes" in proc.stdout
     assert "Affiche cette aide et quitte." in proc.stdout
-    assert proc.stdout.rstrip().endswith("LOURDS=")
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines()}
+    assert "cmacop.cli" in imported  # the import log is complete
+    assert not imported & {"polars", "pandera", "openpyxl"}
 
 
 def test_subprocess_smoke():
@@ -139,3 +139,35 @@ def test_usage_line_names_arguments_in_french(command, usage):
     result = runner.invoke(app, [command, "--help"], terminal_width=100)
     assert result.exit_code == 0
     assert usage in result.output
+
+
+def test_the_program_exits_fast_with_its_code_and_all_its_output(tmp_path):
+    """``python -m cmacop`` ends with os._exit: the output must be whole, the code kept."""
+    from pathlib import Path
+
+    depot = Path(__file__).resolve().parent.parent / "examples" / "campagne" / "depot" / "2024"
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmacop", "validate", str(depot), "--format", "json", "--strict"],
+        capture_output=True,
+    )
+    report = json.loads(proc.stdout)  # hundreds of kB through a pipe: nothing cut
+    assert len(report["fichiers"]) == 20
+    assert proc.returncode == 1  # --strict: the examples' warnings count as errors
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmacop", "compute", "--year", "deux"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Erreur : valeur non valide pour --year")
+
+
+def test_the_run_journal_is_complete_after_a_fast_exit(campaign):
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmacop", "run", "--config", str(campaign), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    journal = (campaign / "journal" / "cmacop.log").read_text(encoding="utf-8")
+    assert "fin du traitement : 40 fichiers traités" in journal.rstrip().splitlines()[-1]
