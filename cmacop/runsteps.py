@@ -64,9 +64,16 @@ class Steps:
     def __init__(self, cfg: Config, state: RunState, log: Journal, started: datetime) -> None:
         self.cfg, self.state, self.log, self.started = cfg, state, log, started
         self._registry: Registry | None = None
+        self._root: Path | None = None  # the campaign folder, resolved once
 
     def rel(self, path: Path) -> str:
-        return relative(path, self.cfg.root)
+        """:func:`~cmacop.runresult.relative` to the campaign folder (three per file)."""
+        if self._root is None:
+            self._root = self.cfg.root.resolve()
+        try:
+            return path.resolve().relative_to(self._root).as_posix()
+        except ValueError:
+            return relative(path, self.cfg.root)
 
     @property
     def registry(self) -> Registry:
