@@ -2,12 +2,19 @@
 
 Each reader checks every line and raises a :class:`DataFileError` naming the
 file, the line and the column, in French.
+
+The COM targets and the allocation key are kept once read, by content: ``cmacop
+run`` validates a year's files in many batches, and each batch needs the same
+targets. A file changed on disk is read again (its content is compared, not
+its date), so a cached file is never out of date.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .catalogue import Catalogue, load_catalogue
 from .errors import DataFileError, InputFileError
@@ -16,11 +23,42 @@ from .registry import Registry, load_registry
 from .targets import TargetRow, regional_targets
 
 TargetKey = tuple[str, int, str]  # (chambre, annee, code)
+T = TypeVar("T")
+
+# Parsed reference files and regional targets, by the contents they come from (see the
+# module docstring); a few entries are enough (one campaign, a handful of years).
+_CACHE: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
+_CACHE_SIZE = 32
 
 
-def _table(path: Path, columns: tuple[str, ...]) -> CsvTable:
+def _cached(key: tuple[Any, ...], keep: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, or its result for the same ``key`` (errors are never kept).
+
+    ``keep``: the objects whose ``id`` is part of ``key`` (catalogue, registry),
+    held with the entry so that no other object can take their ``id``.
+    """
+    found = _CACHE.get(key)
+    if found is not None:
+        result: T = found[1]
+        return result
+    value = compute()
+    if len(_CACHE) >= _CACHE_SIZE:
+        del _CACHE[next(iter(_CACHE))]  # oldest first
+    _CACHE[key] = (keep, value)
+    return value
+
+
+def _content(path: Path) -> bytes | None:
+    """The bytes of a reference file; None when unreadable (``read_csv`` then says why)."""
     try:
-        table = read_csv(Path(path))
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def _table(path: Path, columns: tuple[str, ...], data: bytes | None = None) -> CsvTable:
+    try:
+        table = read_csv(Path(path), data)
     except InputFileError as exc:  # a reference file that cannot be read is a data error
         raise DataFileError(str(exc)) from None
     missing = [c for c in columns if c not in table.header]
@@ -48,11 +86,28 @@ def read_targets(
     registry: Registry | None = None,
 ) -> dict[TargetKey, int]:
     """Read a COM targets file ``chambre,annee,code,cible`` (``;`` or ``,``)."""
-    path = Path(path)
-    catalogue = catalogue or load_catalogue()
+    return dict(_targets_of(Path(path), catalogue or load_catalogue(), registry)[1])
+
+
+def _targets_of(
+    path: Path, catalogue: Catalogue, registry: Registry | None
+) -> tuple[bytes | None, dict[TargetKey, int]]:
+    """The content of a COM targets file and its targets (shared: never to be modified)."""
     registry = registry or load_registry()
+    data = _content(path)
+    if data is None:
+        return data, _parse_targets(path, None, catalogue, registry)
+    key = ("cibles", str(path), data, id(catalogue), id(registry))
+    return data, _cached(
+        key, (catalogue, registry), lambda: _parse_targets(path, data, catalogue, registry)
+    )
+
+
+def _parse_targets(
+    path: Path, data: bytes | None, catalogue: Catalogue, registry: Registry
+) -> dict[TargetKey, int]:
     codes = {i.code for i in catalogue.indicators}
-    table = _table(path, ("chambre", "annee", "code", "cible"))
+    table = _table(path, ("chambre", "annee", "code", "cible"), data)
     targets: dict[TargetKey, int] = {}
     for line, row in table.rows:
         chamber = row["chambre"].strip()
@@ -101,9 +156,20 @@ def read_key(path: str | Path, registry: Registry | None = None) -> dict[str, in
     Only reporting chambers can carry a share of the national targets: CMA
     France, which reports no indicator, is refused.
     """
-    path = Path(path)
-    registry = registry or load_registry()
-    table = _table(path, ("chambre", "entreprises"))
+    return dict(_key_of(Path(path), registry or load_registry())[1])
+
+
+def _key_of(path: Path, registry: Registry) -> tuple[bytes | None, dict[str, int]]:
+    """The content of an allocation key file and its key (shared: never to be modified)."""
+    data = _content(path)
+    if data is None:
+        return data, _parse_key(path, None, registry)
+    key = ("cle", str(path), data, id(registry))
+    return data, _cached(key, (registry,), lambda: _parse_key(path, data, registry))
+
+
+def _parse_key(path: Path, data: bytes | None, registry: Registry) -> dict[str, int]:
+    table = _table(path, ("chambre", "entreprises"), data)
     key: dict[str, int] = {}
     seen: dict[str, int] = {}
     for line, row in table.rows:
@@ -171,11 +237,26 @@ def load_targets(
     """Regional targets of every reporting chamber: the COM file wins, else derived by key."""
     catalogue = catalogue or load_catalogue()
     registry = registry or load_registry()
-    com = read_targets(targets_file, catalogue, registry) if targets_file else None
-    key = read_key(key_file, registry) if key_file else None
-    return regional_targets(
-        year, catalogue, com, key, chambers=[c.code for c in registry.reporting]
+    com_data, com = (
+        _targets_of(Path(targets_file), catalogue, registry) if targets_file else (None, None)
     )
+    key_data, key = _key_of(Path(key_file), registry) if key_file else (None, None)
+
+    def compute() -> list[TargetRow]:
+        chambers = [c.code for c in registry.reporting]
+        return regional_targets(year, catalogue, com, key, chambers=chambers)
+
+    cache_key = (
+        "regionales",
+        year,
+        str(targets_file) if targets_file else None,
+        com_data,
+        str(key_file) if key_file else None,
+        key_data,
+        id(catalogue),
+        id(registry),
+    )
+    return list(_cached(cache_key, (catalogue, registry), compute))
 
 
 def template_targets(

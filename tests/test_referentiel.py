@@ -129,3 +129,55 @@ def test_read_base_tolerates_trailing_separator(tmp_path: Path) -> None:
 def test_missing_file_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="fichier illisible"):
         read_base(tmp_path / "absent.csv")
+
+
+# --------------------------------------------------------------------------- read once, by content
+
+
+def _same_date(path: Path, text: str) -> None:
+    """Rewrite ``path`` keeping its size and modification time (a copy that kept the date)."""
+    import os
+
+    before = path.stat()
+    path.write_text(text, encoding="utf-8")
+    assert path.stat().st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_reference_files_changed_on_disk_are_read_again(tmp_path: Path) -> None:
+    from cmacop.referentiel import load_targets, read_targets, template_targets
+
+    targets = _write(tmp_path, "cibles.csv", "chambre;annee;code;cible\nCMAR-84;2024;I1.3;879\n")
+    key = _write(tmp_path, "cle.csv", "chambre;entreprises\nCMAR-84;700\nCMAR-11;300\n")
+    assert read_targets(targets) == {("CMAR-84", 2024, "I1.3"): 879}
+    assert read_key(key) == {"CMAR-84": 700, "CMAR-11": 300}
+    first = template_targets(2024, targets_file=targets, key_file=key)
+    derived = {k: v for k, v in first.items() if k[0] == "CMAR-11"}
+    assert first[("CMAR-84", 2024, "I1.3")] == 879 and derived
+    assert load_targets(2024, targets_file=targets, key_file=key) == load_targets(
+        2024, targets_file=targets, key_file=key
+    )
+    copy = dict(first)
+    first.clear()  # what a caller does with its mapping never reaches the next caller
+    assert template_targets(2024, targets_file=targets, key_file=key) == copy
+
+    # The same size and date, another content: both files are read again.
+    _same_date(targets, "chambre;annee;code;cible\nCMAR-84;2024;I1.3;512\n")
+    _same_date(key, "chambre;entreprises\nCMAR-84;300\nCMAR-11;700\n")
+    assert read_targets(targets) == {("CMAR-84", 2024, "I1.3"): 512}
+    assert read_key(key) == {"CMAR-84": 300, "CMAR-11": 700}
+    second = template_targets(2024, targets_file=targets, key_file=key)
+    assert second[("CMAR-84", 2024, "I1.3")] == 512
+    assert all(second[k] > v for k, v in derived.items() if v), "derived from the new key"
+
+
+def test_a_reference_file_broken_on_disk_is_reported_again(tmp_path: Path) -> None:
+    key = _write(tmp_path, "cle.csv", "chambre;entreprises\nCMAR-84;700\n")
+    assert read_key(key) == {"CMAR-84": 700}
+    _same_date(key, "chambre;entreprises\nCMAR-99;700\n")
+    for _ in range(2):  # errors are not kept: each call reports it
+        with pytest.raises(DataFileError, match="CMAR-99"):
+            read_key(key)
+    key.unlink()
+    with pytest.raises(DataFileError, match="illisible"):
+        read_key(key)

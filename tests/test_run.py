@@ -155,6 +155,27 @@ def test_a_changed_reference_file_regenerates_the_bilans(processed_campaign, run
     assert run_campaign(processed_campaign).nothing_new
 
 
+def test_targets_changed_between_two_runs_are_read_again(processed_campaign, revise):
+    depot = processed_campaign / "depot" / "2024"
+    revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v2.xlsx", impact=12.5)
+    [first] = run_campaign(processed_campaign, year=NO_BILANS).files
+    assert (first.outcome, first.errors) == ("remplaçant", 0)
+    # Between two runs of one process, the file keeps its size and date: its content counts.
+    targets = processed_campaign / "referentiel" / "cibles_com.csv"
+    before = targets.stat()
+    text = targets.read_text(encoding="utf-8")
+    assert text.count("CMAR-84,2024,I1.3,879\n") == 1
+    targets.write_text(text.replace("CMAR-84,2024,I1.3,879\n", "CMAR-84,2024,I1.3,512\n"), "utf-8")
+    os.utime(targets, ns=(before.st_atime_ns, before.st_mtime_ns))
+    revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v3.xlsx", impact=13.5)
+    [second] = run_campaign(processed_campaign, year=NO_BILANS).files
+    assert (second.file, second.outcome) == ("depot/2024/COM_2024_CMAR-84_v3.xlsx", "rejeté")
+    found = table(processed_campaign, "constats", 2024).filter(pl.col("sha256") == second.sha256)
+    assert found.filter(pl.col("gravite") == "erreur").select("code", "indicateur").rows() == [
+        ("E-STRUCT-012", "I1.3")
+    ]  # its Cible column still says 879
+
+
 # --------------------------------------------------------------------------- several runs
 
 
