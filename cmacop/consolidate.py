@@ -143,9 +143,14 @@ def default_store(paths: Sequence[Path]) -> Path:
 
 def stored_name(path: Path, root: Path) -> str:
     """A file's name as recorded: relative to the store's parent folder when inside it."""
+    return _stored_name(path, root.resolve().parent)
+
+
+def _stored_name(path: Path, base: Path) -> str:
+    """:func:`stored_name` with the store's parent folder already resolved."""
     resolved = path.resolve()
     try:
-        return resolved.relative_to(root.resolve().parent).as_posix()
+        return resolved.relative_to(base).as_posix()
     except ValueError:
         return resolved.as_posix()
 
@@ -230,9 +235,8 @@ def consolidate_paths(
             registry=registry,
         )
         state = YearTables(st, year, now)
-        outcomes = []
-        for result in report.files:
-            outcomes.append(state.apply(result, stored_name(result.path, root)))
+        base = root.resolve().parent
+        outcomes = state.apply_all([(r, _stored_name(r.path, base)) for r in report.files])
         try:
             written = state.commit()
             comp = completeness(st, year, registry=registry, catalogue=catalogue)

@@ -183,11 +183,19 @@ class Store:
             )
         return conform(table, frame)
 
-    def write(self, table: str, year: int, frame: pl.DataFrame) -> bool:
-        """Replace one year of ``table`` atomically; False (nothing written) when unchanged."""
+    def write(
+        self, table: str, year: int, frame: pl.DataFrame, *, stored: pl.DataFrame | None = None
+    ) -> bool:
+        """Replace one year of ``table`` atomically; False (nothing written) when unchanged.
+
+        ``stored``: the partition as :meth:`read` returns it, when the caller holds
+        it already (read under the same lock): it is not read again to compare.
+        """
         frame = conform(table, frame)
         path = self.partition(table, year)
-        if path.is_file() and self.read(table, year).equals(frame):
+        if path.is_file() and (stored if stored is not None else self.read(table, year)).equals(
+            frame
+        ):
             return False
         write_with(path, lambda tmp: frame.write_parquet(tmp))
         return True

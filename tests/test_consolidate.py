@@ -226,10 +226,10 @@ def test_a_run_interrupted_before_its_last_rename_is_redone_without_repeating_th
     )
     write = Store.write
 
-    def stop_before_the_last_rename(self, table, year, frame):
+    def stop_before_the_last_rename(self, table, year, frame, **kwargs):
         if table == COMMIT_ORDER[-1]:
             raise KeyboardInterrupt  # the machine stops between two renames
-        return write(self, table, year, frame)
+        return write(self, table, year, frame, **kwargs)
 
     monkeypatch.setattr(Store, "write", stop_before_the_last_rename)
     with pytest.raises(KeyboardInterrupt):
