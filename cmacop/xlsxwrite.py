@@ -9,6 +9,7 @@ cannot carry are dropped. The output is deterministic (fixed zip dates).
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -32,6 +33,8 @@ _XML_TEXT = str.maketrans(
         "\uffff": None,
     }
 )
+# A character ``_XML_TEXT`` changes: most text has none and is written as it is.
+_ESCAPED = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_EPOCH_DAY = _EXCEL_EPOCH.date()
 # cellXfs: 0 default, 1 date, 2 date and time, 3 bold header.
@@ -109,9 +112,24 @@ def _sheet_xml(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     letters = [column_letter(i) for i in range(1, len(columns) + 1)]
     header = "".join(_cell(f"{c}1", name, True) for c, name in zip(letters, columns, strict=True))
     parts.append(f'<row r="1">{header}</row>')
+    escaped, table = _ESCAPED.search, _XML_TEXT
     for number, row in enumerate(rows, start=2):
-        cells = "".join(_cell(f"{c}{number}", v) for c, v in zip(letters, row, strict=True))
-        parts.append(f'<row r="{number}">{cells}</row>')
+        cells = [f'<row r="{number}">']
+        for c, v in zip(letters, row, strict=True):
+            # The commonest cells inline (as ``_cell`` writes them): plain text, integers.
+            kind = type(v)
+            if kind is str:
+                text = v.translate(table) if escaped(v) else v
+                cells.append(
+                    f'<c r="{c}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{text}</t></is></c>"
+                )
+            elif kind is int:
+                cells.append(f'<c r="{c}{number}"><v>{v!r}</v></c>')
+            elif v is not None:
+                cells.append(_cell(f"{c}{number}", v))
+        cells.append("</row>")
+        parts.append("".join(cells))
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
 

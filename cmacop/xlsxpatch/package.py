@@ -69,6 +69,8 @@ class Package:
         self.added: dict[str, str] = {}
         self.removed: set[str] = set()
         self.read: dict[str, str] = {}  # parts already decompressed and decoded
+        # Relationships parsed, by part, with the text they were parsed from.
+        self._rels: dict[str, tuple[str, list[Relationship]]] = {}
 
     def has(self, part: str) -> bool:
         return part.lower() in self.names or part.lower() in {a.lower() for a in self.added}
@@ -116,6 +118,8 @@ class Package:
                 data: bytes
                 if info.filename in self.changed:
                     data = self.changed[info.filename].encode("utf-8")
+                elif info.filename in self.read:  # decoded already: the same bytes again
+                    data = self.read[info.filename].encode("utf-8")
                 else:
                     data = self.zf.read(info)
                 copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
@@ -138,6 +142,15 @@ class Package:
         if not self.has(part):
             return []
         text = self.text(part)
+        known = self._rels.get(part)
+        if known is not None and known[0] is text:
+            return list(known[1])
+        found = self._parse_relationships(source, text)
+        self._rels[part] = (text, found)
+        return list(found)
+
+    @staticmethod
+    def _parse_relationships(source: str, text: str) -> list[Relationship]:
         root = root_of(text)
         found = []
         base = posixpath.dirname(source)

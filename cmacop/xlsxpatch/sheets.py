@@ -38,6 +38,11 @@ _S = re.compile(r"""(?:^|\s)s\s*=\s*["'](\d+)["']""")
 Cell = tuple[int, int]  # (row, column), 1-based
 
 
+@lru_cache(maxsize=1024)
+def _column(letters: str) -> int:
+    return column_index(letters)
+
+
 @lru_cache(maxsize=8)
 def _patterns(prefix: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     p = re.escape(prefix)
@@ -109,11 +114,15 @@ class Worksheet:
 
     def _cells(self, row: _Row) -> dict[int, re.Match[str]]:
         found = {}
+        ref, number = _R.search, row.number
         for m in self._cell_re.finditer(self.text, row.tag_end, row.end):
-            r = _R.search(m.group(1))
-            if r is None or not r.group(1) or int(r.group(2)) != row.number:
+            r = ref(m.group(1))
+            if r is None:
                 raise UnsupportedWorkbook("cellule sans référence")
-            found[column_index(r.group(1))] = m
+            letters, digits = r.groups()
+            if not letters or int(digits) != number:
+                raise UnsupportedWorkbook("cellule sans référence")
+            found[_column(letters)] = m
         return found
 
     def _default_style(self, row: _Row | None, col: int) -> int:
@@ -332,6 +341,7 @@ def sheet_xml(
     rows, links = [], []
     last_col = max((len(cells) for _, cells in sheet.rows), default=1)
     letters = [column_letter(col) for col in range(1, last_col + 1)]
+    styled: dict[Style, str] = {}  # ' s="N"' of each style met (``style_of`` adds it once)
     for number, cells in sheet.rows:
         xml = []
         for letter, cell in zip(letters, cells, strict=False):
@@ -344,7 +354,12 @@ def sheet_xml(
                 links.append(
                     f'<hyperlink ref="{ref}" location="{xml_text(location)}" display="{display}"/>'
                 )
-            s = f' s="{style_of(style)}"' if style else ""
+            if style:
+                s = styled.get(style)
+                if s is None:
+                    s = styled[style] = f' s="{style_of(style)}"'
+            else:
+                s = ""
             if cell.value is None:
                 xml.append(f'<c r="{ref}"{s}/>' if s else "")
             else:

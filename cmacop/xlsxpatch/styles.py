@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .markup import UnsupportedWorkbook, attributes, children, root_of, set_attr, splice
+from .markup import Element, UnsupportedWorkbook, attributes, children, root_of, set_attr, splice
 
 
 @dataclass(frozen=True)
@@ -25,24 +26,37 @@ _SECTIONS = ("fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles
 _FONT_LOOK = frozenset(("b", "i", "sz", "color", "u", "strike"))
 
 
+Sections = dict[str, Element]
+Items = dict[str, tuple[str, ...]]
+
+
+@lru_cache(maxsize=8)
+def _parse(text: str) -> tuple[str, Sections, Items]:
+    """Prefix, sections and their items of a style sheet (shared: never modified).
+
+    A campaign's workbooks come from one template: most share their style sheet.
+    """
+    root = root_of(text)
+    sections = {
+        e.local: e for e in children(text, root.tag_end, root.close) if e.local in _SECTIONS
+    }
+    if any(s not in sections for s in _SECTIONS[:5]):
+        raise UnsupportedWorkbook("feuille de styles incomplète")
+    items = {
+        name: tuple(text[c.start : c.end] for c in children(text, e.tag_end, e.close))
+        for name, e in sections.items()
+    }
+    if not items["cellXfs"] or not items["fonts"]:
+        raise UnsupportedWorkbook("feuille de styles sans police ou sans format de cellule")
+    return root.prefix, sections, items
+
+
 class Styles:
     """The workbook's style sheet, being extended."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        root = root_of(text)
-        self.p = root.prefix
-        self.sections = {
-            e.local: e for e in children(text, root.tag_end, root.close) if e.local in _SECTIONS
-        }
-        if any(s not in self.sections for s in _SECTIONS[:5]):
-            raise UnsupportedWorkbook("feuille de styles incomplète")
-        self.items = {
-            name: [text[c.start : c.end] for c in children(text, e.tag_end, e.close)]
-            for name, e in self.sections.items()
-        }
-        if not self.items["cellXfs"] or not self.items["fonts"]:
-            raise UnsupportedWorkbook("feuille de styles sans police ou sans format de cellule")
+        self.p, self.sections, self.items = _parse(text)
         self.added: dict[str, list[str]] = {name: [] for name in self.sections}
         self._fills: dict[str, int] = {}
         self._fonts: dict[tuple[bool, float | None, str | None, bool], int] = {}
@@ -97,27 +111,27 @@ class Styles:
 
     def cell_style(self, style: Style) -> int:
         """A cell format for a cell of a new sheet."""
-        if style not in self._styles:
-            p = self.p
-            font = 0
-            if style.link:
-                font = self.font(style.bold, style.size, LINK_COLOR, True)
-            elif style.bold or style.size or style.color:
-                font = self.font(style.bold, style.size, style.color, False)
-            fill = self.fill(style.fill) if style.fill else 0
-            align = (' vertical="top"' if style.top else "") + (
-                ' wrapText="1"' if style.wrap else ""
-            )
-            attrs = (
-                f'numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" '
-                f'xfId="{self._hyperlink_style(font) if style.link else 0}"'
-                + (' applyFont="1"' if font else "")
-                + (' applyFill="1"' if fill else "")
-                + (' applyAlignment="1"' if align else "")
-            )
-            xml = f"<{p}xf {attrs}><{p}alignment{align}/></{p}xf>" if align else f"<{p}xf {attrs}/>"
-            self._styles[style] = self._add("cellXfs", xml)
-        return self._styles[style]
+        found = self._styles.get(style)
+        if found is not None:
+            return found
+        p = self.p
+        font = 0
+        if style.link:
+            font = self.font(style.bold, style.size, LINK_COLOR, True)
+        elif style.bold or style.size or style.color:
+            font = self.font(style.bold, style.size, style.color, False)
+        fill = self.fill(style.fill) if style.fill else 0
+        align = (' vertical="top"' if style.top else "") + (' wrapText="1"' if style.wrap else "")
+        attrs = (
+            f'numFmtId="0" fontId="{font}" fillId="{fill}" borderId="0" '
+            f'xfId="{self._hyperlink_style(font) if style.link else 0}"'
+            + (' applyFont="1"' if font else "")
+            + (' applyFill="1"' if fill else "")
+            + (' applyAlignment="1"' if align else "")
+        )
+        xml = f"<{p}xf {attrs}><{p}alignment{align}/></{p}xf>" if align else f"<{p}xf {attrs}/>"
+        index = self._styles[style] = self._add("cellXfs", xml)
+        return index
 
     def _hyperlink_style(self, font: int) -> int:
         """The cell style « Hyperlink » (built-in 8): the workbook's own, else a new one."""
