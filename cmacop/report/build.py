@@ -136,7 +136,7 @@ def render_report(
     """Write the national bilan and the bilans de COM of ``chambers`` (all CMAR by default)."""
     from .documents import render
     from .model import national_bilan
-    from .model_com import com_bilan
+    from .model_com import com_bilan, com_shared
     from .xlsx import build_workbook
 
     fmts = parse_formats(formats)
@@ -146,8 +146,9 @@ def render_report(
     bilans: list[tuple[str, str, Any]] = [
         (NATIONAL, national_name(inputs.year, "{fmt}"), national_bilan(inputs, generated_on))
     ]
+    shared = com_shared(inputs) if selected else None
     bilans += [
-        (code, com_name(inputs.year, code, "{fmt}"), com_bilan(inputs, code, generated_on))
+        (code, com_name(inputs.year, code, "{fmt}"), com_bilan(inputs, code, generated_on, shared))
         for code in selected
     ]
     for scope, pattern, bilan in bilans:

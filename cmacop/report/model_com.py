@@ -18,6 +18,7 @@ from .modelparts import (
     Gap,
     ModulationRow,
     ModulationView,
+    QualityView,
     Source,
     SubmissionLine,
     chamber_rows,
@@ -82,21 +83,50 @@ class ComBilan:
     data: tuple[DataRow, ...]
 
 
-def com_bilan(inputs: ReportInputs, chamber: str, generated_on: date) -> ComBilan:
-    """The bilan de COM of ``chamber`` (a CMAR of the registry)."""
-    cat, att = inputs.catalogue, inputs.attainment
+@dataclass(frozen=True)
+class ComShared:
+    """What every bilan de COM of one computation shows alike: computed once for all."""
+
+    rows: tuple[ChamberRow, ...]
+    axes: tuple[AxisRef, ...]
+    quality: QualityView
+    modulation: ModulationView | None
+    catalogue_hash: str
+
+
+def com_shared(inputs: ReportInputs) -> ComShared:
+    """The parts the bilans de COM of ``inputs`` share (see :func:`com_bilan`)."""
     states = states_of(inputs)
+    rows = chamber_rows(inputs, states)
+    return ComShared(
+        rows=rows,
+        axes=axis_refs(inputs),
+        quality=quality_view(inputs, states, rows),
+        modulation=modulation_view(inputs),
+        catalogue_hash=inputs.catalogue.content_hash,
+    )
+
+
+def com_bilan(
+    inputs: ReportInputs, chamber: str, generated_on: date, shared: ComShared | None = None
+) -> ComBilan:
+    """The bilan de COM of ``chamber`` (a CMAR of the registry).
+
+    ``shared``: :func:`com_shared` of ``inputs``, when several bilans are made from them.
+    """
+    cat, att = inputs.catalogue, inputs.attainment
     reg = inputs.registry.get(chamber)
     if reg is None:
         raise KeyError(chamber)
-    rows = chamber_rows(inputs, states)
+    shared = shared or com_shared(inputs)
+    rows = shared.rows
     me = next(r for r in rows if r.code == chamber)
     previous_axes = (
         {r.axis: r for r in inputs.previous.axes if r.chamber == chamber} if inputs.previous else {}
     )
     my_axes = {r.axis: r for r in att.axes if r.chamber == chamber}
     axes = []
-    for ref in axis_refs(inputs):
+    for ref in shared.axes:
         mine, before = my_axes.get(ref.number), previous_axes.get(ref.number)
         axes.append(
             ComAxisLine(
@@ -144,8 +174,7 @@ def com_bilan(inputs: ReportInputs, chamber: str, generated_on: date) -> ComBila
                 line.axis, tuple(lines), impacts_of(inputs, line.axis.number, chamber)
             )
         )
-    quality = quality_view(inputs, states, rows)
-    modulation = modulation_view(inputs)
+    quality, modulation = shared.quality, shared.modulation
     submission = next(s for s in quality.submissions if s.code == chamber)
     return ComBilan(
         year=inputs.year,
@@ -166,7 +195,7 @@ def com_bilan(inputs: ReportInputs, chamber: str, generated_on: date) -> ComBila
         modulation_params=modulation,
         findings=tuple(f for f in inputs.findings if f.chamber == chamber),
         unjustified=tuple(g for g in quality.unjustified if g.code == chamber),
-        source=source_of(inputs, generated_on, chamber),
+        source=source_of(inputs, generated_on, chamber, catalogue_hash=shared.catalogue_hash),
         has_history=inputs.previous is not None,
         data=data_rows(inputs, chamber),
     )
