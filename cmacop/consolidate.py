@@ -176,6 +176,7 @@ def consolidate_paths(
     wait: float = 0.0,
     now: datetime | None = None,
     feedback_dir: str | Path | None = None,
+    feedback_root: str | Path | None = None,
     exports: bool | None = None,
     thresholds: Thresholds | None = None,
     catalogue: Catalogue | None = None,
@@ -190,8 +191,9 @@ def consolidate_paths(
     holds the target validation compared the workbook with.
     ``wait`` seconds are waited for another run's lock (0: fail at once with
     :class:`~cmacop.store.StoreLockedError`, exit code 3). With ``feedback_dir``
-    the annotated workbooks are written there (validation runs once, with the
-    plausibility ``thresholds`` given). The CSV/Excel exports are rewritten when
+    the annotated workbooks are written there, in the sub-folders the files have
+    under ``feedback_root`` (validation runs once, with the plausibility
+    ``thresholds`` given). The CSV/Excel exports are rewritten when
     a table changed or one is missing (``exports`` None), always (True: after an
     interrupted run) or never (False: ``cmacop run``'s batches but the year's last).
     """
@@ -230,6 +232,7 @@ def consolidate_paths(
             targets=reference,
             history=root if st.years() else None,
             feedback_dir=feedback_dir,
+            feedback_root=feedback_root,
             thresholds=thresholds,
             catalogue=catalogue,
             registry=registry,

@@ -17,6 +17,7 @@ result. A workbook neither can open gets the ``Contrôles`` sheet alone.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import warnings
@@ -63,12 +64,24 @@ def feedback_name(path: Path, used: set[str]) -> str:
     return name
 
 
-def write_feedback(files: Sequence[FileCheck], out_dir: Path) -> dict[int, Path]:
-    """Write one feedback workbook per file into ``out_dir``; file index → path written."""
+def write_feedback(
+    files: Sequence[FileCheck], out_dir: Path, root: Path | None = None
+) -> dict[int, Path]:
+    """Write one feedback workbook per file into ``out_dir``; file index → path written.
+
+    ``root``: the folder the files were deposited in; a file in a sub-folder of it gets
+    its feedback in the same sub-folder of ``out_dir`` (``depot/2024/CMAR-84/bilan.xlsx``
+    → ``retours/2024/CMAR-84/bilan_controle.xlsx``), so that two chambers' files of the
+    same name never share a feedback name, from one run to the next.
+    """
     written: dict[int, Path] = {}
-    used: set[str] = set()
+    used: dict[Path, set[str]] = defaultdict(set)
     for fc in files:
-        target = out_dir / feedback_name(fc.path, used)
+        folder = out_dir
+        if root is not None:
+            with contextlib.suppress(ValueError):
+                folder = out_dir / fc.path.parent.relative_to(root)
+        target = folder / feedback_name(fc.path, used[folder])
         write_bytes_atomic(target, feedback_workbook(fc))
         written[fc.index] = target
     return written

@@ -143,6 +143,7 @@ class Steps:
             wait=STORE_WAIT_S,
             now=self.started,
             feedback_dir=out_dir,
+            feedback_root=cfg.deposit_dir(year),
             exports=exports,
             thresholds=settings.thresholds,
             registry=self.registry,

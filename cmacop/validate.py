@@ -145,6 +145,7 @@ def validate_paths(
     registry: Registry | str | Path | None = None,
     feedback_dir: str | Path | None = None,
     settle_seconds: float = 0,
+    feedback_root: str | Path | None = None,
 ) -> ValidationReport:
     """Check every submission found under ``paths`` and return the report.
 
@@ -154,7 +155,8 @@ def validate_paths(
     Without them the Cible column of each workbook is the target (a CSV then
     has none).
     ``history`` is last year's store or submissions folder. With
-    ``feedback_dir``, an annotated copy of each file is written there. Files
+    ``feedback_dir``, an annotated copy of each file is written there (in the same
+    sub-folder as the file's under ``feedback_root``, when given). Files
     modified less than ``settle_seconds`` ago (still copying) are skipped.
     """
     from .checks.history import load_history
@@ -190,7 +192,8 @@ def validate_paths(
     if out is not None:
         from .feedback import write_feedback
 
-        written = write_feedback(checks, out)
+        root = Path(feedback_root) if feedback_root is not None else None
+        written = write_feedback(checks, out, root)
     results = tuple(_result(fc, strict, written.get(fc.index)) for fc in checks)
     return ValidationReport(results, tuple(skipped), strict, year)
 

@@ -431,3 +431,35 @@ def test_outside_a_campaign_folder_is_a_configuration_error(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     with pytest.raises(ConfigError, match=r"^aucun fichier cmacop.toml dans "):
         run_campaign()
+
+
+def test_files_of_the_same_name_in_chamber_folders_keep_their_own_feedback(
+    processed_campaign, revise
+):
+    depot = processed_campaign / "depot" / "2024"
+    retours = processed_campaign / "retours" / "2024"
+    for chamber in ("CMAR-84", "CMAR-01"):
+        revise(
+            depot / f"COM_2024_{chamber}.xlsx",
+            depot / chamber / "bilan.xlsx",
+            impact=41,
+            mtime=LONG_AGO + 10,
+        )
+    first = run_campaign(processed_campaign, year=NO_BILANS)
+    assert {(f.file, f.feedback, f.receipt) for f in first.files} == {
+        (
+            f"depot/2024/{c}/bilan.xlsx",
+            f"retours/2024/{c}/bilan_controle.xlsx",
+            f"retours/2024/{c}/bilan_accuse.txt",
+        )
+        for c in ("CMAR-84", "CMAR-01")
+    }
+    kept = (retours / "CMAR-01" / "bilan_accuse.txt").read_bytes()
+    assert b"CMAR-01" in kept
+    # The next night, CMAR-84 sends a new version under the same name: CMAR-01's is untouched.
+    revise(depot / "CMAR-84" / "bilan.xlsx", depot / "CMAR-84" / "bilan.xlsx", impact=42,
+           mtime=LONG_AGO + 20)  # fmt: skip
+    second = run_campaign(processed_campaign, year=NO_BILANS)
+    assert [f.file for f in second.files] == ["depot/2024/CMAR-84/bilan.xlsx"]
+    assert (retours / "CMAR-01" / "bilan_accuse.txt").read_bytes() == kept
+    assert "CMAR-84" in (retours / "CMAR-84" / "bilan_accuse.txt").read_text(encoding="utf-8")
