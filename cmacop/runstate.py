@@ -66,10 +66,6 @@ class RunState:
     # Years whose store exports wait for the last batch of a run that was interrupted.
     stale_exports: list[int] = field(default_factory=list)
     damaged: bool = False  # the file existed but could not be used
-    # Serialized entries of ``files`` by key, with the values they were written from.
-    _written: dict[str, tuple[tuple[Any, ...], tuple[type, ...], str]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     @classmethod
     def load(cls, path: Path) -> RunState:
@@ -99,10 +95,10 @@ class RunState:
         milliseconds a save at a thousand files.
         """
         out = ['{\n "version": ', _value(FORMAT_VERSION, 1), ',\n "fichiers": ']
-        _entries(out, sorted(self.files.items()), _FILE_FIELDS, self._written)
+        _entries(out, sorted(self.files.items()), _FILE_FIELDS)
         out.append(',\n "bilans": ')
         reports = [(str(k), v) for k, v in sorted(self.reports.items())]
-        _entries(out, reports, _REPORT_FIELDS, {})
+        _entries(out, reports, _REPORT_FIELDS)
         out += [
             ',\n "derniere_execution": ',
             _value(self.last_run, 1),
@@ -132,22 +128,12 @@ def _value(value: Any, level: int) -> str:
     return text.replace("\n", "\n" + " " * level) if level else text
 
 
-_SCALARS = (str, int, type(None))
 _FILE_FIELDS = tuple(f.name for f in fields(FileState))
 _REPORT_FIELDS = tuple(f.name for f in fields(ReportState))
 
 
-def _entries(
-    out: list[str],
-    items: list[tuple[str, Any]],
-    names: tuple[str, ...],
-    written: dict[str, tuple[tuple[Any, ...], tuple[type, ...], str]],
-) -> None:
-    """``{key: dataclass}`` at level 1 of the manifest, as ``asdict`` then ``json.dumps``.
-
-    ``written`` keeps each entry's text with the values it shows: an entry whose
-    values did not change since the previous save is not encoded again.
-    """
+def _entries(out: list[str], items: list[tuple[str, Any]], names: tuple[str, ...]) -> None:
+    """``{key: dataclass}`` at level 1 of the manifest, as ``asdict`` then ``json.dumps``."""
     if not items:
         out.append("{}")
         return
@@ -158,16 +144,8 @@ def _entries(
         values = values_of(state)
         if len(names) == 1:
             values = (values,)
-        kinds = tuple(map(type, values))  # True == 1 and 1.0 == 1, yet each prints its own way
-        known = written.get(key)
-        if known is not None and known[0] == values and known[1] == kinds:
-            text = known[2]
-        else:
-            body = ",".join(head + _value(v, 3) for head, v in zip(heads, values, strict=True))
-            text = f"\n  {encode_basestring(key)}: {{{body}\n  }}"
-            if all(k in _SCALARS for k in kinds):  # a list could change in place: never kept
-                written[key] = (values, kinds, text)
-        out += ("{" if first else ",", text)
+        body = ",".join(head + _value(v, 3) for head, v in zip(heads, values, strict=True))
+        out += ("{" if first else ",", f"\n  {encode_basestring(key)}: {{{body}\n  }}")
         first = False
     out.append("\n }")
 
