@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +117,12 @@ class Catalogue:
             return self.performance_share[years[-1]]
         return self.performance_share[years[0]]
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """SHA-256 of the catalogue's content (not its layout): templates record it."""
+        """SHA-256 of the catalogue's content (not its layout): templates record it.
+
+        Computed once per catalogue (the catalogue is immutable).
+        """
         payload = {
             "id": self.id,
             "revision": self.revision,

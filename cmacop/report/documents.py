@@ -196,19 +196,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
-@lru_cache(maxsize=1)
-def _shared_environment() -> jinja2.Environment:
-    """One environment for every bilan of a process: each template is compiled once.
-
-    Jinja still checks the template files' dates and recompiles one that changed.
-    """
-    return environment()
-
-
 def render(bilan: Bilan | ComBilan, fmt: str) -> str:
     """The text of ``bilan`` in ``fmt`` (``md`` or ``html``)."""
     kind = "national" if isinstance(bilan, Bilan) else "com"
-    template = _shared_environment().get_template(TEMPLATES[(kind, fmt)])
+    template = environment().get_template(TEMPLATES[(kind, fmt)])
     text = template.render(b=bilan, generated=fmt_date(bilan.generated_on))
     return _tidy(text, markdown=fmt == "md")
 

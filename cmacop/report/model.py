@@ -139,22 +139,13 @@ class Bilan:
 # --------------------------------------------------------------------------- building
 
 
-def source_of(
-    inputs: ReportInputs,
-    generated_on: date,
-    chamber: str | None = None,
-    *,
-    catalogue_hash: str | None = None,
-) -> Source:
-    """Sources of a bilan; a bilan de COM lists only its own chamber's submission.
-
-    ``catalogue_hash``: ``inputs.catalogue.content_hash``, when already computed.
-    """
+def source_of(inputs: ReportInputs, generated_on: date, chamber: str | None = None) -> Source:
+    """Sources of a bilan; a bilan de COM lists only its own chamber's submission."""
     cat = inputs.catalogue
     return Source(
         catalogue_title=cat.title,
         catalogue_version=cat.version,
-        catalogue_hash=cat.content_hash if catalogue_hash is None else catalogue_hash,
+        catalogue_hash=cat.content_hash,
         registry_version=inputs.registry.version,
         cmacop_version=inputs.cmacop_version,
         generated_on=generated_on,

@@ -91,7 +91,6 @@ class ComShared:
     axes: tuple[AxisRef, ...]
     quality: QualityView
     modulation: ModulationView | None
-    catalogue_hash: str
 
 
 def com_shared(inputs: ReportInputs) -> ComShared:
@@ -103,7 +102,6 @@ def com_shared(inputs: ReportInputs) -> ComShared:
         axes=axis_refs(inputs),
         quality=quality_view(inputs, states, rows),
         modulation=modulation_view(inputs),
-        catalogue_hash=inputs.catalogue.content_hash,
     )
 
 
@@ -195,7 +193,7 @@ def com_bilan(
         modulation_params=modulation,
         findings=tuple(f for f in inputs.findings if f.chamber == chamber),
         unjustified=tuple(g for g in quality.unjustified if g.code == chamber),
-        source=source_of(inputs, generated_on, chamber, catalogue_hash=shared.catalogue_hash),
+        source=source_of(inputs, generated_on, chamber),
         has_history=inputs.previous is not None,
         data=data_rows(inputs, chamber),
     )
