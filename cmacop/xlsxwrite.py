@@ -33,8 +33,8 @@ _XML_TEXT = str.maketrans(
         "\uffff": None,
     }
 )
-# A character ``_XML_TEXT`` changes: most text has none and is written as it is.
-_ESCAPED = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# A character ``_XML_TEXT`` changes (derived from it): most text has none and is written as is.
+_ESCAPED = re.compile("[" + "".join(re.escape(chr(c)) for c in _XML_TEXT) + "]")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_EPOCH_DAY = _EXCEL_EPOCH.date()
 # cellXfs: 0 default, 1 date, 2 date and time, 3 bold header.
