@@ -57,9 +57,9 @@ def _fr(value: float, unit: str, digits: int = 2) -> str:
 
 def _base_workbooks(folder: Path) -> dict[tuple[int, str], bytes]:
     """One filled, valid workbook per chamber and year (targets as the campaign derives them)."""
-    from cmacop.catalogue import load_catalogue
-    from cmacop.pipeline import template_targets
-    from cmacop.registry import load_registry
+    from cmacop.compute.year import template_targets
+    from cmacop.cop.catalogue import load_catalogue
+    from cmacop.cop.registry import load_registry
     from cmacop.template import build_workbook
 
     catalogue, registry = load_catalogue(), load_registry()
@@ -145,7 +145,7 @@ def build_pool(folder: Path) -> list[tuple[Path, str]]:
 
 
 def campaign(folder: Path, files: list[tuple[Path, str]]) -> Path:
-    from cmacop.config import render_default_config
+    from cmacop.campaign.config import render_default_config
 
     shutil.copytree(REFERENCES, folder / "referentiel")
     config = render_default_config(CAMPAIGN_YEAR).replace(

@@ -45,7 +45,7 @@ def _generate(folder: Path) -> Path:
 
     from openpyxl import load_workbook
 
-    from cmacop.catalogue import load_catalogue
+    from cmacop.cop.catalogue import load_catalogue
     from cmacop.template import write_templates
 
     catalogue = load_catalogue()

@@ -10,15 +10,15 @@ __version__ = "0.1.0"
 # The Python twins of the commands, imported on first use so that ``import cmacop``
 # (and ``cmacop --help``) stays light: name → module that defines it.
 _LAZY = {
-    "validate_paths": "cmacop.validate",
-    "ValidationReport": "cmacop.validate",
-    "consolidate_paths": "cmacop.consolidate",
-    "consolidate_years": "cmacop.multiyear",
-    "compute_year": "cmacop.pipeline",
-    "build_report": "cmacop.report",
-    "render_report": "cmacop.report",
-    "run_campaign": "cmacop.run",
-    "campaign_status": "cmacop.statut",
+    "validate_paths": "cmacop.validate.engine",
+    "ValidationReport": "cmacop.validate.engine",
+    "consolidate_paths": "cmacop.consolidate.year",
+    "consolidate_years": "cmacop.consolidate.years",
+    "compute_year": "cmacop.compute.year",
+    "build_report": "cmacop.render",
+    "render_report": "cmacop.render",
+    "run_campaign": "cmacop.run.campaign",
+    "campaign_status": "cmacop.run.status",
 }
 
 

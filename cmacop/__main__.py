@@ -1,3 +1,3 @@
-from .cli import console
+from cmacop.cli import console
 
 console()

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .catalogue import Catalogue, Indicator, load_catalogue
-from .contract import (
+from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
+from cmacop.cop.contract import (
     COL,
     COL_LETTER,
     CSV_COLUMNS,
@@ -27,9 +27,9 @@ from .contract import (
     template_version,
     workbook_name,
 )
-from .errors import UsageError
-from .fsutil import write_text_atomic, write_with
-from .registry import Chamber, Registry, load_registry
+from cmacop.cop.registry import Chamber, Registry, load_registry
+from cmacop.errors import UsageError
+from cmacop.files.fsutil import write_text_atomic, write_with
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -275,7 +275,7 @@ def _indicator_sheet(
 
 
 def _metadata(ws: Worksheet, chamber: Chamber, year: int, catalogue: Catalogue) -> None:
-    from . import __version__
+    from cmacop import __version__
 
     rows = (
         ("format_modele", TEMPLATE_FORMAT),

@@ -19,11 +19,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from cmacop.catalogue import Catalogue, load_catalogue
-from cmacop.config import CONFIG_FILE, render_default_config
-from cmacop.contract import COL, FIRST_DATA_ROW, ID_ROW, SHEET_ID, SHEET_IMPACT, SHEET_INDICATORS
-from cmacop.registry import Chamber, load_registry
-from cmacop.targets import apportion, national_target
+from cmacop.campaign.config import CONFIG_FILE, render_default_config
+from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.contract import (
+    COL,
+    FIRST_DATA_ROW,
+    ID_ROW,
+    SHEET_ID,
+    SHEET_IMPACT,
+    SHEET_INDICATORS,
+)
+from cmacop.cop.registry import Chamber, load_registry
+from cmacop.cop.targets import apportion, national_target
 from cmacop.template import build_workbook, csv_template
 
 SEED = 20240229

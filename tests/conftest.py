@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from cmacop.catalogue import Catalogue, load_catalogue
-from cmacop.registry import Registry, load_registry
+from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.registry import Registry, load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,7 +52,7 @@ def consolidated_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example campaign with 2023 and 2024 consolidated; copy it before changing it."""
     import shutil
 
-    from cmacop.consolidate import consolidate_paths
+    from cmacop.consolidate.year import consolidate_paths
 
     dest = tmp_path_factory.mktemp("consolidee") / "campagne"
     shutil.copytree(EXAMPLE_CAMPAIGN, dest, ignore=shutil.ignore_patterns(*RUN_OUTPUTS))
@@ -203,12 +203,12 @@ def report_inputs() -> Any:
     """
     from decimal import Decimal
 
-    from cmacop.catalogue import Axis, Indicator, Objective
-    from cmacop.compute import compute_attainment
-    from cmacop.modulation import modulate
-    from cmacop.registry import Chamber
-    from cmacop.report import Finding, InputFile, ReportInputs, SubmissionState
-    from cmacop.targets import TargetRow
+    from cmacop.compute.attainment import compute_attainment
+    from cmacop.compute.modulation import modulate
+    from cmacop.cop.catalogue import Axis, Indicator, Objective
+    from cmacop.cop.registry import Chamber
+    from cmacop.cop.targets import TargetRow
+    from cmacop.render import Finding, InputFile, ReportInputs, SubmissionState
 
     def ind(code: str, axis: int, objective: int, label: str, **kw: Any) -> Indicator:
         return Indicator(code, axis, objective, "flux", "nombre", label, "", **kw)
@@ -437,7 +437,7 @@ def processed_run(run_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     """The example campaign after one ``cmacop run`` (copy it before changing it): (folder, result)."""
     import shutil
 
-    from cmacop.run import run_campaign
+    from cmacop.run.campaign import run_campaign
 
     dest = Path(shutil.copytree(run_template, tmp_path_factory.mktemp("run_fait") / "campagne"))
     return dest, run_campaign(dest, today=RUN_DATE)

@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cmacop.catalogue import load_catalogue
-from cmacop.compute import compute_attainment
-from cmacop.targets import national_target, regional_targets
+from cmacop.compute.attainment import compute_attainment
+from cmacop.cop.catalogue import load_catalogue
+from cmacop.cop.targets import national_target, regional_targets
 from cmacop.template import write_templates
-from cmacop.validate import validate_paths
+from cmacop.validate.engine import validate_paths
 
 NEW_INDICATOR = """
 [[indicateurs]]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cmacop.catalogue import load_catalogue
+from cmacop.cop.catalogue import load_catalogue
 from cmacop.errors import DataFileError
 
 # The contract's table, as the foundation issue writes it: code, axis, objective, kind,

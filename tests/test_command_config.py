@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cmacop.campaign import Settings, command_settings
+from cmacop.campaign.config import ConfigError
+from cmacop.campaign.settings import Settings, command_settings
 from cmacop.cli import main
-from cmacop.config import ConfigError
 from cmacop.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,16 +12,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmacop.catalogue import Axis, Catalogue, Indicator, Objective, load_catalogue
-from cmacop.compute import (
+from cmacop.compute.attainment import (
     Attainment,
     compute_attainment,
     indicator_rate,
     rate_str,
     realised_from_frame,
 )
+from cmacop.cop.catalogue import Axis, Catalogue, Indicator, Objective, load_catalogue
+from cmacop.cop.targets import TargetRow, regional_targets
 from cmacop.errors import DataFileError, UsageError
-from cmacop.targets import TargetRow, regional_targets
 
 
 def _ind(code: str, axis: int, objective: int, start: int | None = None) -> Indicator:

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from typer.testing import CliRunner
 
+from cmacop.campaign.config import CONFIG_FILE, ConfigError, init_campaign, load_config
 from cmacop.cli import app
-from cmacop.config import CONFIG_FILE, ConfigError, init_campaign, load_config
 
 
 def test_init_creates_the_layout_and_a_loadable_config(tmp_path):

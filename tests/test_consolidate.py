@@ -16,7 +16,8 @@ from conftest import RUN_OUTPUTS
 from typer.testing import CliRunner
 
 from cmacop.cli import app
-from cmacop.consolidate import (
+from cmacop.consolidate.store import AUDIT, COMMIT_ORDER, DATA, DEPOSITS, FINDINGS, Store
+from cmacop.consolidate.year import (
     ADDED,
     FILE_REJECTED,
     REPLACING,
@@ -25,10 +26,9 @@ from cmacop.consolidate import (
     deadline_of,
     default_store,
 )
-from cmacop.contract import COL
+from cmacop.consolidate.years import consolidate_years, years_plan
+from cmacop.cop.contract import COL
 from cmacop.errors import UsageError
-from cmacop.multiyear import consolidate_years, years_plan
-from cmacop.store import AUDIT, COMMIT_ORDER, DATA, DEPOSITS, FINDINGS, Store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from cmacop.cli import main
-from cmacop.consolidate import consolidate_paths
+from cmacop.compute.year import compute_year
+from cmacop.consolidate.store import LOCK_NAME, StoreLockedError, store_lock
+from cmacop.consolidate.year import consolidate_paths
 from cmacop.errors import DataFileError
-from cmacop.pipeline import compute_year
-from cmacop.store import LOCK_NAME, StoreLockedError, store_lock
 
 SINCE = "2025-03-03T09:15:00+01:00"
 
@@ -117,7 +117,7 @@ def test_wait_gets_the_lock_when_the_other_run_ends(tmp_path):
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from cmacop.store import store_lock\n"
+            "import sys, time; from pathlib import Path; from cmacop.consolidate.store import store_lock\n"
             "with store_lock(Path(sys.argv[1])):\n"
             "    print('pris', flush=True); time.sleep(0.5)\n",
             str(tmp_path),

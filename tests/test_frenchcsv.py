@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from cmacop.frenchcsv import parse_number, read_csv
+from cmacop.files.frenchcsv import parse_number, read_csv
 
 
 @pytest.mark.parametrize(

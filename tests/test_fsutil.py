@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from cmacop.fsutil import write_text_atomic
+from cmacop.files.fsutil import write_text_atomic
 
 
 def test_atomic_writes_are_readable_by_colleagues(tmp_path):
@@ -28,7 +28,7 @@ def test_a_failed_write_leaves_the_previous_file(tmp_path):
     def boom(_path):
         raise OSError("disque plein")
 
-    from cmacop.fsutil import write_with
+    from cmacop.files.fsutil import write_with
 
     with pytest.raises(OSError, match="disque plein"):
         write_with(target, boom)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import _revise
 
-from cmacop.merge import YearTables
-from cmacop.referentiel import template_targets
-from cmacop.store import AUDIT, COMMIT_ORDER, Store
-from cmacop.validate import FileResult, validate_paths
+from cmacop.consolidate.merge import YearTables
+from cmacop.consolidate.store import AUDIT, COMMIT_ORDER, Store
+from cmacop.cop.referentiel import template_targets
+from cmacop.validate.engine import FileResult, validate_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPOT = ROOT / "examples" / "campagne" / "depot"

@@ -12,18 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cmacop import modulation as modulation_module
-from cmacop.catalogue import Axis, Catalogue, Indicator, Objective, load_catalogue
-from cmacop.compute import compute_attainment
-from cmacop.errors import DataFileError
-from cmacop.modulation import (
+from cmacop.compute import modulation as modulation_module
+from cmacop.compute.attainment import compute_attainment
+from cmacop.compute.modulation import (
     Modulation,
     ModulationLine,
     ReconciliationError,
     modulate,
     modulate_rates,
 )
-from cmacop.targets import TargetRow
+from cmacop.cop.catalogue import Axis, Catalogue, Indicator, Objective, load_catalogue
+from cmacop.cop.targets import TargetRow
+from cmacop.errors import DataFileError
 
 
 def _ind(code: str, axis: int) -> Indicator:

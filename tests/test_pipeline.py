@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from cmacop import __version__
 from cmacop.cli import app, main
-from cmacop.outputs import render_outputs, write_outputs
-from cmacop.pipeline import compute_year, reference_files, template_targets
-from cmacop.referentiel import read_base, read_key, read_targets
-from cmacop.targets import apportion, national_target
+from cmacop.compute.outputs import render_outputs, write_outputs
+from cmacop.compute.year import compute_year, reference_files, template_targets
+from cmacop.cop.referentiel import read_base, read_key, read_targets
+from cmacop.cop.targets import apportion, national_target
 
 runner = CliRunner()
 AXES = [f"reduction_axe_{a}" for a in range(1, 7)]
@@ -215,7 +215,7 @@ def test_cli_json_equals_the_twin_and_files_are_written(consolidated_campaign, t
 
 
 def test_cli_table_is_french(consolidated_campaign, results, tmp_path):
-    from cmacop.render import fmt_euro
+    from cmacop.french import fmt_euro
 
     store = consolidated_campaign / "consolidation"
     result = runner.invoke(

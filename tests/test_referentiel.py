@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cmacop.cop.referentiel import read_base, read_key
 from cmacop.errors import DataFileError
-from cmacop.referentiel import read_base, read_key
 
 
 def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -145,7 +145,7 @@ def _same_date(path: Path, text: str) -> None:
 
 
 def test_reference_files_changed_on_disk_are_read_again(tmp_path: Path) -> None:
-    from cmacop.referentiel import load_targets, read_targets, template_targets
+    from cmacop.cop.referentiel import load_targets, read_targets, template_targets
 
     targets = _write(tmp_path, "cibles.csv", "chambre;annee;code;cible\nCMAR-84;2024;I1.3;879\n")
     key = _write(tmp_path, "cle.csv", "chambre;entreprises\nCMAR-84;700\nCMAR-11;300\n")

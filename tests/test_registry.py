@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from cmacop.cop.registry import load_registry
 from cmacop.errors import DataFileError
-from cmacop.registry import load_registry
 
 
 def test_twenty_one_establishments(registry):

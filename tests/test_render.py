@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from cmacop.render import fmt_date, fmt_euro, fmt_number, fmt_percent, safe_text, to_csv
+from cmacop.french import fmt_date, fmt_euro, fmt_number, fmt_percent, safe_text, to_csv
 
 S = "\u202f"
 

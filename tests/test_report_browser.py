@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from cmacop.report import render_report
+from cmacop.render import render_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium n'est pas installé")

@@ -12,9 +12,9 @@ from test_report_render import EXTERNAL
 from typer.testing import CliRunner
 
 from cmacop.cli import app, main
-from cmacop.outputs import render_outputs
-from cmacop.pipeline import compute_year
-from cmacop.report import build_report
+from cmacop.compute.outputs import render_outputs
+from cmacop.compute.year import compute_year
+from cmacop.render import build_report
 
 runner = CliRunner()
 DAY = date(2025, 6, 15)
@@ -162,8 +162,8 @@ def test_unwritable_output_folder_is_a_french_message(consolidated_campaign, tmp
 
 
 def test_a_document_that_cannot_be_written_is_a_french_error(report_inputs, tmp_path):
-    from cmacop.outputs import OutputError
-    from cmacop.report import render_report
+    from cmacop.compute.outputs import OutputError
+    from cmacop.render import render_report
 
     (tmp_path / "com").write_text("un fichier à la place du dossier", encoding="utf-8")
     with pytest.raises(OutputError, match=r"écriture impossible de .*bilan_com_2024_CMAR-11\.md"):

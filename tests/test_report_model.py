@@ -10,9 +10,9 @@ from fractions import Fraction
 import pytest
 
 from cmacop.errors import UsageError
-from cmacop.report import parse_formats, render_report
-from cmacop.report.model import national_bilan
-from cmacop.report.model_com import com_bilan
+from cmacop.render import parse_formats, render_report
+from cmacop.render.model import national_bilan
+from cmacop.render.model_com import com_bilan
 
 DAY = date(2025, 6, 15)
 

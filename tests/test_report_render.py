@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cmacop.report import render_report
-from cmacop.report.documents import bar, md, plain, render
-from cmacop.report.model import national_bilan
-from cmacop.report.model_com import com_bilan
+from cmacop.render import render_report
+from cmacop.render.documents import bar, md, plain, render
+from cmacop.render.model import national_bilan
+from cmacop.render.model_com import com_bilan
 
 DAY = date(2025, 6, 15)
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -207,7 +207,7 @@ def test_text_bar(rate, expected):
 def test_exact_rates_are_formatted_without_float_error():
     from fractions import Fraction
 
-    from cmacop.render import fmt_percent
+    from cmacop.french import fmt_percent
 
     assert fmt_percent(Fraction(7, 8)) == "87,5\u202f%"
     assert fmt_percent(Fraction(2, 3), 2) == "66,67\u202f%"
@@ -220,7 +220,7 @@ def test_exact_rates_are_formatted_without_float_error():
      ("\tx", "'\tx"), ("normal", "normal"), ("a=b", "a=b")],
 )  # fmt: skip
 def test_formula_safe(text, expected):
-    from cmacop.render import formula_safe
+    from cmacop.french import formula_safe
 
     assert formula_safe(text) == expected
 
@@ -228,7 +228,7 @@ def test_formula_safe(text, expected):
 def test_charts_escape_their_text_and_show_missing_values():
     from fractions import Fraction
 
-    from cmacop.report import charts
+    from cmacop.render import charts
 
     svg = charts.bar_chart(
         "x",
@@ -249,7 +249,7 @@ def test_charts_escape_their_text_and_show_missing_values():
 
 
 def test_trajectory_chart_breaks_the_line_where_a_year_is_missing():
-    from cmacop.report import charts
+    from cmacop.render import charts
 
     svg = charts.trajectory_chart(
         "t", "I1", [(2023, 10), (2024, None), (2025, 30), (2026, 40)], [(2023, 10), (2027, 50)]
@@ -271,6 +271,6 @@ def test_parameters_of_the_computation_are_stated(report_inputs):
 
 
 def test_running_title_cannot_break_out_of_the_stylesheet():
-    from cmacop.report.documents import css_string
+    from cmacop.render.documents import css_string
 
     assert css_string('a"b</style><script>') == "a b /style  script "

@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from test_report_render import check_golden
 
-from cmacop.report import render_report
+from cmacop.render import render_report
 
 DAY = date(2025, 6, 15)
 SHEETS = ["Synthèse", "Axes", "Indicateurs", "Chambres", "Modulation", "Qualité", "Données"]

@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-import cmacop.run
-import cmacop.statut
+import cmacop.run.campaign
+import cmacop.run.status
 from cmacop.cli import main
-from cmacop.journal import Journal
-from cmacop.render import to_json
+from cmacop.french import to_json
+from cmacop.run.journal import Journal
 
 NOTHING_NEW = (
     "Rien de nouveau : 40 fichiers déjà traités.\n"
@@ -36,7 +36,7 @@ def capture(monkeypatch, module, name):
 def test_json_output_is_the_twins_to_dict(processed_campaign, revise, monkeypatch, capsys):
     depot = processed_campaign / "depot" / "2024"
     revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v2.xlsx", impact=58)
-    seen = capture(monkeypatch, cmacop.run, "run_campaign")
+    seen = capture(monkeypatch, cmacop.run.campaign, "run_campaign")
     main(["run", "--config", str(processed_campaign), "--format", "json", "--date", "2025-06-16"])
     out = capsys.readouterr().out
     assert out == to_json(seen[0].to_dict())
@@ -46,7 +46,7 @@ def test_json_output_is_the_twins_to_dict(processed_campaign, revise, monkeypatc
 
 
 def test_statut_json_output_is_the_twins_to_dict(processed_campaign, monkeypatch, capsys):
-    seen = capture(monkeypatch, cmacop.statut, "campaign_status")
+    seen = capture(monkeypatch, cmacop.run.status, "campaign_status")
     main(["statut", "--config", str(processed_campaign), "--format", "json"])
     assert capsys.readouterr().out == to_json(seen[0].to_dict())
 
@@ -94,7 +94,9 @@ def test_progress_is_reported_to_the_caller(processed_campaign, revise):
     depot = processed_campaign / "depot" / "2024"
     revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v2.xlsx", impact=58)
     events = []
-    cmacop.run.run_campaign(processed_campaign, year=2022, progress=lambda *e: events.append(e))
+    cmacop.run.campaign.run_campaign(
+        processed_campaign, year=2022, progress=lambda *e: events.append(e)
+    )
     assert events == [("contrôle 2024, lot 1/1", 0, 1), ("bilans 2022", 1, 1)]
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from cmacop.run import KILL_ENV, run_campaign
-from cmacop.runstate import MANIFEST_NAME, RunState
+from cmacop.run.campaign import KILL_ENV, run_campaign
+from cmacop.run.state import MANIFEST_NAME, RunState
 
 DATE = "2025-06-15"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from cmacop.cli import main
-from cmacop.run import RUN_LOCK_NAME, RunError, RunLockedError, run_campaign
+from cmacop.run.campaign import RUN_LOCK_NAME, RunError, RunLockedError, run_campaign
 
 HOLD = (
-    "import sys, time\nfrom pathlib import Path\nfrom cmacop.run import run_lock\n"
+    "import sys, time\nfrom pathlib import Path\nfrom cmacop.run.campaign import run_lock\n"
     "with run_lock(Path(sys.argv[1])):\n"
     "    print('pris', flush=True)\n"
     "    time.sleep(60)\n"
@@ -111,7 +111,7 @@ def test_a_lock_of_another_host_is_never_taken_over(processed_campaign):
 
 def test_the_run_lock_is_not_the_store_lock(processed_campaign):
     """« cmacop consolidate » by hand and a run do not lock each other out by mistake."""
-    from cmacop.store import LOCK_NAME
+    from cmacop.consolidate.store import LOCK_NAME
 
     assert RUN_LOCK_NAME != LOCK_NAME
     assert (processed_campaign / RUN_LOCK_NAME).parent != processed_campaign / "consolidation"

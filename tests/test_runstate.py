@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from cmacop.runstate import FORMAT_VERSION, FileState, ReportState, RunState
+from cmacop.run.state import FORMAT_VERSION, FileState, ReportState, RunState
 
 
 def _reference_json(state: RunState) -> str:

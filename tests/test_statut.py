@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from cmacop.campaign.config import init_campaign
 from cmacop.cli import main
-from cmacop.config import init_campaign
-from cmacop.run import run_campaign
-from cmacop.statut import campaign_status
+from cmacop.run.campaign import run_campaign
+from cmacop.run.status import campaign_status
 
 BEFORE_DEADLINE, AFTER_DEADLINE = date(2025, 2, 10), date(2025, 3, 10)
 
@@ -65,8 +65,8 @@ def test_statut_table(processed_campaign, capsys):
 def _moment(root):
     from datetime import datetime
 
-    from cmacop.render import fmt_date
-    from cmacop.runstate import MANIFEST_NAME, RunState
+    from cmacop.french import fmt_date
+    from cmacop.run.state import MANIFEST_NAME, RunState
 
     state = RunState.load(root / "consolidation" / MANIFEST_NAME)
     assert state.last_run is not None

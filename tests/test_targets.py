@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmacop.catalogue import Indicator, load_catalogue
+from cmacop.cop.catalogue import Indicator, load_catalogue
+from cmacop.cop.registry import load_registry
+from cmacop.cop.targets import TargetRow, apportion, national_target, regional_targets
 from cmacop.errors import DataFileError
-from cmacop.registry import load_registry
-from cmacop.targets import TargetRow, apportion, national_target, regional_targets
 
 
 def _indicator(start: int | None, end: int | None, *, impact: bool = False) -> Indicator:

@@ -9,10 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cmacop.contract import HEADERS, ID_FIELDS, template_version
+from cmacop.cop.contract import HEADERS, ID_FIELDS, template_version
 from cmacop.errors import UsageError
-from cmacop.submission import read_submission
 from cmacop.template import write_templates
+from cmacop.validate.submission import read_submission
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cmacop.cli import app, main
-from cmacop.findings import CODES
-from cmacop.render_validation import codes_markdown, dumps_safe
-from cmacop.validate import validate_paths
+from cmacop.cli.show_validation import codes_markdown, dumps_safe
+from cmacop.validate.engine import validate_paths
+from cmacop.validate.findings import CODES
 
 runner = CliRunner()
 
@@ -175,7 +175,7 @@ def test_validation_does_not_import_hypothesis(make_workbook):
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from cmacop.validate import validate_paths\n"
+        "from cmacop.validate.engine import validate_paths\n"
         f"report = validate_paths([Path({str(path)!r})])\n"
         "assert 'pandera.polars' in sys.modules, 'pandera non utilisé'\n"
         "print('hypothesis' in sys.modules, report.errors > 0)\n"

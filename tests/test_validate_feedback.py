@@ -17,11 +17,11 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from cmacop import feedback
-from cmacop.checks import FileCheck
 from cmacop.cli import app
-from cmacop.validate import validate_paths
-from cmacop.xlsxpatch import annotate
+from cmacop.files.xlsxpatch import annotate
+from cmacop.validate import feedback
+from cmacop.validate.checks import FileCheck
+from cmacop.validate.engine import validate_paths
 
 RED, ORANGE = "FFC7CE", "FFEB9C"
 
@@ -127,7 +127,7 @@ def test_feedback_folder_inside_the_deposit_is_not_checked(make_workbook, tmp_pa
 
 # --------------------------------------------------------------------------- the patched copy
 #
-# The annotated copy is made by editing the chamber's package (cmacop.xlsxpatch);
+# The annotated copy is made by editing the chamber's package (cmacop.files.xlsxpatch);
 # openpyxl is only the fallback. Inputs come as openpyxl, Excel and LibreOffice
 # write them: « excel » adds what Excel writes and openpyxl does not (shared
 # strings, mc:Ignorable extensions, row spans, a selected tab, a calculation chain,

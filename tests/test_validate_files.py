@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cmacop.errors import UsageError
-from cmacop.validate import validate_paths
+from cmacop.validate.engine import validate_paths
 
 YEAR = 2024
 
@@ -116,14 +116,14 @@ def test_hostile_files_fail_cleanly(make_workbook, rezip, tmp_path, hostile, cod
 
 
 def test_too_many_cells_is_refused(make_workbook, monkeypatch):
-    monkeypatch.setattr("cmacop.xlsxread.MAX_CELLS", 50)
+    monkeypatch.setattr("cmacop.files.xlsxread.MAX_CELLS", 50)
     (finding,) = validate_paths([make_workbook()]).findings
     assert finding.code == "E-STRUCT-004"
     assert "anormalement grande (plus de 50 cellules)" in finding.message
 
 
 def test_an_absurdly_large_file_is_not_read(tmp_path, monkeypatch):
-    monkeypatch.setattr("cmacop.validate.MAX_INPUT_BYTES", 10)
+    monkeypatch.setattr("cmacop.validate.engine.MAX_INPUT_BYTES", 10)
     path = tmp_path / "COM_2024_CMAR-84.xlsx"
     path.write_bytes(b"x" * 100)
     (finding,) = validate_paths([path]).findings

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from cmacop.findings import CODES, ERROR, WARNING
-from cmacop.validate import validate_paths
+from cmacop.validate.engine import validate_paths
+from cmacop.validate.findings import CODES, ERROR, WARNING
 
 YEAR = 2024
 
@@ -368,7 +368,7 @@ def test_cible_column_is_the_target_without_targets_file(make_workbook):
 
 
 def test_derived_targets_fill_what_the_com_does_not_set(make_workbook):
-    """With a key, an indicator without COM target gets the derived one (cmacop.targets)."""
+    """With a key, an indicator without COM target gets the derived one (cmacop.cop.targets)."""
     targets = make_workbook.targets()
     com = {k: v for k, v in targets.items() if k[2] != "I9.2"}
     path = make_workbook(values={"I9.2": None})
@@ -384,7 +384,7 @@ def test_derived_targets_fill_what_the_com_does_not_set(make_workbook):
 
 
 def test_thresholds_are_configurable(make_workbook):
-    from cmacop.validate import Thresholds
+    from cmacop.validate.engine import Thresholds
 
     path = make_workbook(values={"I1.4": 120})
     assert [f.code for f in validate_paths([path]).findings] == []
@@ -420,7 +420,7 @@ def test_rules_come_from_the_catalogue(catalogue_text, tmp_path, registry):
     """An avenant is a data edit: a new "must not exceed" rule is checked without code."""
     from conftest import WorkbookMaker
 
-    from cmacop.catalogue import load_catalogue
+    from cmacop.cop.catalogue import load_catalogue
 
     edited = catalogue_text.replace('code = "I1.4"\n', 'code = "I1.4"\nplafond = "I1.3"\n', 1)
     path = tmp_path / "avenant.toml"

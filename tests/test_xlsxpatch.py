@@ -1,4 +1,4 @@
-"""Annotating a workbook by editing its package (``cmacop.xlsxpatch``), case by case.
+"""Annotating a workbook by editing its package (``cmacop.files.xlsxpatch``), case by case.
 
 The feedback tests cover the chamber's template as openpyxl, Excel and
 LibreOffice write it; these cover what a template never has: missing cells and
@@ -20,7 +20,7 @@ import pytest
 from openpyxl.comments import Comment
 from test_validate_feedback import CT, rewrite
 
-from cmacop.xlsxpatch import (
+from cmacop.files.xlsxpatch import (
     Mark,
     NewCell,
     NewSheet,
@@ -29,7 +29,7 @@ from cmacop.xlsxpatch import (
     annotate,
     new_workbook,
 )
-from cmacop.xlsxread import read_xlsx
+from cmacop.files.xlsxread import read_xlsx
 
 RED, ORANGE = "FFC7CE", "FFEB9C"
 SHEET = NewSheet(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cmacop.xlsxwrite import _cell, _sheet_xml, column_letter
+from cmacop.files.xlsxwrite import _cell, _sheet_xml, column_letter
 
 TEXT = "ab&<>\"'=é€ _x0041_\x00\x01\t\n\x0b\r\x1f\ufffe\uffff\ud7ff"
 

@@ -19,9 +19,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from .. import __version__
-from .._typer_fr import frenchify
-from ..errors import CmacopError
+from cmacop import __version__
+from cmacop.cli.typer_fr import frenchify
+from cmacop.errors import CmacopError
 
 frenchify()
 
@@ -132,7 +132,7 @@ def _print(renderable: Any) -> None:
 
 
 def _json(data: Any) -> None:
-    from ..render import to_json
+    from cmacop.french import to_json
 
     _out(to_json(data))
 
@@ -141,7 +141,7 @@ def _date(when: str | None) -> Any:
     """``--date AAAA-MM-JJ`` as a date (None when not given); a French usage error otherwise."""
     from datetime import date
 
-    from ..errors import UsageError
+    from cmacop.errors import UsageError
 
     try:
         return date.fromisoformat(when) if when is not None else None
@@ -155,7 +155,7 @@ def _date(when: str | None) -> Any:
 # the help lists them (the README's): catalogue and chambres, template, validate,
 # consolidate and compute, report, then init, run and statut.
 # isort: off
-from . import referentiels, modeles, controle, consolidation, bilans, campagne  # noqa: E402, F401
+from cmacop.cli import referentiels, modeles, controle, consolidation, bilans, campagne  # noqa: E402, F401
 # isort: on
 
 __all__ = ["State", "app", "main"]
@@ -173,7 +173,7 @@ def _fail(message: str, code: int, hint: str | None = None) -> NoReturn:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``cmacop`` and ``python -m cmacop``: errors become French messages."""
-    from .._typer_fr import usage_message
+    from cmacop.cli.typer_fr import usage_message
 
     try:
         result = app(args=argv, standalone_mode=False)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import (
+from cmacop.cli import (
     CONFIG_HELP,
     STORE_DEFAULT,
     BaseOption,
@@ -66,8 +66,8 @@ def report_cmd(
     """Établit le bilan national du COP et le bilan de COM de chaque CMAR (Markdown, HTML, Excel)."""
     from datetime import date
 
-    from ..campaign import command_settings
-    from ..report import build_report
+    from cmacop.campaign.settings import command_settings
+    from cmacop.render import build_report
 
     generated_on = _date(when) or date.today()
     s = command_settings(

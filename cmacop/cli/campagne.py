@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from . import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
+from cmacop.cli import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
 
 
 @app.command("init")
@@ -22,7 +22,7 @@ def init_cmd(
     ] = 2024,
 ) -> None:
     """Crée un dossier de campagne : cmacop.toml commenté, depot/, retours/, referentiel/…"""
-    from ..config import init_campaign
+    from cmacop.campaign.config import init_campaign
 
     created = init_campaign(folder, year)
     for path in created:
@@ -76,8 +76,8 @@ def run_cmd(
     ] = None,
 ) -> None:
     """Traite la campagne en une passe (cron) : nouveaux dépôts contrôlés, retours, consolidation, bilans."""
-    from ..render_run import problems_line, run_summary, run_tables
-    from ..run import run_campaign
+    from cmacop.cli.show_run import problems_line, run_summary, run_tables
+    from cmacop.run.campaign import run_campaign
 
     today = _date(when)
     if not quiet and fmt is ResultFormat.table and sys.stdout.isatty():
@@ -109,13 +109,13 @@ def statut_cmd(
     ] = ResultFormat.table,
 ) -> None:
     """Affiche où en est chaque chambre : dernier fichier reçu, validité, retard, dernier changement."""
-    from ..statut import campaign_status
+    from cmacop.run.status import campaign_status
 
     status = campaign_status(config, year=year)
     if fmt is ResultFormat.json:
         _json(status.to_dict())
     else:
-        from ..render_run import status_summary, status_table
+        from cmacop.cli.show_run import status_summary, status_table
 
         _print(status_table(status))
         _out(status_summary(status))

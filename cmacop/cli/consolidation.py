@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from . import (
+from cmacop.cli import (
     CONFIG_HELP,
     STORE_DEFAULT,
     BaseOption,
@@ -79,7 +79,7 @@ def consolidate_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Consolide les bilans valides d'une ou plusieurs années dans l'historique (Parquet, CSV, Excel)."""
-    from ..multiyear import consolidate_years
+    from cmacop.consolidate.years import consolidate_years
 
     run = consolidate_years(
         paths or (),
@@ -93,12 +93,12 @@ def consolidate_cmd(
     if fmt is ResultFormat.json:
         _json(run.to_dict())
     else:
-        from ..render_results import consolidation_tables
+        from cmacop.cli.show_results import consolidation_tables
 
         for result in run.results:
             for table in consolidation_tables(result):
                 _print(table)
-    from ..render_results import consolidation_summary
+    from cmacop.cli.show_results import consolidation_summary
 
     for result in run.results:
         _err(consolidation_summary(result))
@@ -128,9 +128,9 @@ def compute_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Calcule cibles, taux d'atteinte et modulation de la TFCMA ; écrit les fichiers CSV."""
-    from ..campaign import command_settings
-    from ..outputs import default_out_dir, write_outputs
-    from ..pipeline import compute_year
+    from cmacop.campaign.settings import command_settings
+    from cmacop.compute.outputs import default_out_dir, write_outputs
+    from cmacop.compute.year import compute_year
 
     s = command_settings(
         config, year=year, need_year=True, store=store, targets=targets, key=key, base=base
@@ -150,7 +150,7 @@ def compute_cmd(
     if fmt is ResultFormat.json:
         _json(results.to_dict())
     else:
-        from ..render_results import compute_tables
+        from cmacop.cli.show_results import compute_tables
 
         for table in compute_tables(results):
             _print(table)

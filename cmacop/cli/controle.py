@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from . import CONFIG_HELP, _out, app
+from cmacop.cli import CONFIG_HELP, _out, app
 
 
 class ReportFormat(StrEnum):
@@ -57,8 +57,8 @@ def validate_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Contrôle les bilans déposés : chaque problème, à la cellule, avec la correction."""
-    from ..campaign import command_settings
-    from ..validate import validate_paths
+    from cmacop.campaign.settings import command_settings
+    from cmacop.validate.engine import validate_paths
 
     # The expected year is --year only: a campaign holds several years' deposits.
     s = command_settings(config, targets=targets, key=key)
@@ -74,13 +74,13 @@ def validate_cmd(
         settle_seconds=s.settle_seconds,
     )
     if fmt is ReportFormat.json:
-        from ..render_validation import report_json
+        from cmacop.cli.show_validation import report_json
 
         _out(report_json(report))
     else:
         from rich.console import Console
 
-        from ..render_validation import render_report
+        from cmacop.cli.show_validation import render_report
 
         render_report(report, Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200))
     if report.exit_code:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import CONFIG_HELP, _err, _out, app
+from cmacop.cli import CONFIG_HELP, _err, _out, app
 
 
 class TemplateFormat(StrEnum):
@@ -51,14 +51,14 @@ def template_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Génère le modèle de saisie de chaque chambre : COM_<année>_<chambre>.xlsx."""
-    from ..campaign import command_settings
-    from ..template import write_templates
+    from cmacop.campaign.settings import command_settings
+    from cmacop.template import write_templates
 
     s = command_settings(config, year=year, need_year=True, targets=targets, key=key)
     assert s.year is not None
     target_map = None
     if s.targets or s.key:
-        from ..pipeline import template_targets
+        from cmacop.compute.year import template_targets
 
         target_map = template_targets(s.year, targets_file=s.targets, key_file=s.key)
     result = write_templates(s.year, out, chambers=chamber, targets=target_map, fmt=fmt.value)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from . import _out, _print, app
+from cmacop.cli import _out, _print, app
 
 
 class TableFormat(StrEnum):
@@ -27,8 +27,8 @@ def catalogue_cmd(
     ] = None,
 ) -> None:
     """Affiche le catalogue du COP : axes, objectifs et indicateurs d'activité."""
-    from ..catalogue import load_catalogue
-    from ..render import rich_table, to_csv, to_json
+    from cmacop.cop.catalogue import load_catalogue
+    from cmacop.french import rich_table, to_csv, to_json
 
     cat = load_catalogue(catalogue)
     rows = cat.to_rows()
@@ -37,7 +37,7 @@ def catalogue_cmd(
     elif fmt is TableFormat.json:
         _out(to_json(cat.to_dict()))
     else:
-        from ..render import fmt_number
+        from cmacop.french import fmt_number
 
         table = rich_table(
             f"{cat.title} — {cat.version}",
@@ -61,8 +61,8 @@ def chambres_cmd(
     ] = TableFormat.table,
 ) -> None:
     """Affiche le registre des chambres (CMAR, CM d'Alsace-Moselle, CMA France)."""
-    from ..registry import load_registry
-    from ..render import rich_table, to_csv, to_json
+    from cmacop.cop.registry import load_registry
+    from cmacop.french import rich_table, to_csv, to_json
 
     reg = load_registry()
     rows = reg.to_rows()

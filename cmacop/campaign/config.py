@@ -1,0 +1,372 @@
+"""A campaign folder and its ``cmacop.toml``: one schema gives defaults, docs and checks.
+
+``cmacop init`` writes the commented file from :data:`SCHEMA`; every command run
+inside the folder (or with ``--config``) reads it. A wrong setting is a French
+error naming the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from cmacop.errors import CmacopError
+
+CONFIG_FILE = "cmacop.toml"
+
+
+class ConfigError(CmacopError):
+    """``cmacop.toml`` is missing, unreadable or holds a wrong setting."""
+
+    code = "E-CONFIG"
+    exit_code = 4
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: str  # "int", "number", "text", "path", "table"
+    default: Any
+    doc: str
+
+
+# section -> settings; the order is the order of the generated file.
+SCHEMA: dict[str, tuple[Setting, ...]] = {
+    "campagne": (
+        Setting(
+            "annee",
+            "int",
+            None,
+            "Année des résultats collectés (ex. 2024 : bilans transmis début 2025).",
+        ),
+        Setting(
+            "depot",
+            "path",
+            "depot",
+            "Dossier où les chambres déposent leurs fichiers, un sous-dossier par année.",
+        ),
+        Setting(
+            "retours", "path", "retours", "Classeurs annotés et accusés de réception, par année."
+        ),
+        Setting(
+            "consolidation",
+            "path",
+            "consolidation",
+            "Historique consolidé (Parquet, CSV, Excel) et journal d'audit.",
+        ),
+        Setting("bilans", "path", "bilans", "Bilans produits, par année."),
+        Setting(
+            "journal", "path", "journal", "Journal des exécutions (cmacop.log, avec rotation)."
+        ),
+    ),
+    "referentiel": (
+        Setting(
+            "cibles",
+            "path",
+            "referentiel/cibles_com.csv",
+            "Cibles de COM : chambre,annee,code,cible (facultatif).",
+        ),
+        Setting(
+            "cle",
+            "path",
+            "referentiel/cle_repartition.csv",
+            "Clé de répartition des cibles dérivées : chambre,entreprises.",
+        ),
+        Setting(
+            "base_tfcma",
+            "text",
+            "referentiel/tfcma_{annee_taxe}.csv",
+            "Base TFCMA par CMAR de l'année de taxe : chambre,montant ({annee_taxe} = année + 1).",
+        ),
+    ),
+    "controles": (
+        Setting(
+            "plausibilite_max",
+            "number",
+            "3",
+            "Avertir si le réalisé dépasse ce multiple de la cible.",
+        ),
+        Setting(
+            "plausibilite_min",
+            "number",
+            "0.10",
+            "Avertir si le réalisé est sous cette fraction de la cible.",
+        ),
+        Setting(
+            "variation_max",
+            "number",
+            "0.50",
+            "Avertir si le réalisé varie de plus que cette fraction d'une année sur l'autre.",
+        ),
+        Setting(
+            "delai_stabilite",
+            "int",
+            60,
+            "Secondes sans modification avant de lire un fichier déposé (copie en cours).",
+        ),
+    ),
+    "calcul": (
+        Setting(
+            "plafond_taux", "number", "1", "Plafond du taux d'atteinte d'un indicateur (1 = 100 %)."
+        ),
+        Setting(
+            "part_performance",
+            "table",
+            {},
+            'Surcharge de la part « performance » par année de taxe, ex. { 2026 = "0.45" }.',
+        ),
+        Setting(
+            "poids_indicateurs",
+            "table",
+            {},
+            'Poids des indicateurs dans les moyennes (1 par défaut), ex. { "I1.3" = 2 }.',
+        ),
+    ),
+    "journal": (
+        Setting("taille_max_mo", "int", 5, "Taille d'un fichier journal avant rotation, en Mo."),
+        Setting(
+            "fichiers_conserves", "int", 5, "Nombre de fichiers journaux conservés après rotation."
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of a campaign folder, paths resolved against it."""
+
+    root: Path
+    year: int | None
+    deposit: Path
+    feedback: Path
+    store: Path
+    reports: Path
+    log_dir: Path
+    targets_file: Path
+    key_file: Path
+    base_pattern: str
+    plausibility_max: Decimal
+    plausibility_min: Decimal
+    change_max: Decimal
+    settle_seconds: int
+    cap: Decimal
+    share_overrides: dict[int, Decimal] = field(default_factory=dict)
+    weights: dict[str, Decimal] = field(default_factory=dict)
+    log_max_bytes: int = 5 * 1024 * 1024
+    log_backups: int = 5
+    source: Path | None = None
+
+    def base_file(self, results_year: int) -> Path:
+        """The TFCMA base of the tax year that results of ``results_year`` modulate."""
+        return self.root / self.base_pattern.format(annee_taxe=results_year + 1, annee=results_year)
+
+    def deposit_dir(self, year: int) -> Path:
+        return self.deposit / str(year)
+
+    def feedback_dir(self, year: int) -> Path:
+        return self.feedback / str(year)
+
+    def reports_dir(self, year: int) -> Path:
+        return self.reports / str(year)
+
+
+def render_default_config(year: int | None) -> str:
+    """The commented ``cmacop.toml`` that ``cmacop init`` writes."""
+    lines = [
+        "# Configuration d'une campagne cmacop (COP 2023-2027).",
+        "# Les chemins relatifs partent du dossier de ce fichier. Chaque réglage a une",
+        "# valeur par défaut : une ligne commentée garde la valeur indiquée.",
+    ]
+    for section, settings in SCHEMA.items():
+        lines += ["", f"[{section}]"]
+        for s in settings:
+            lines.append(f"# {s.doc}")
+            value = year if (section, s.key) == ("campagne", "annee") else s.default
+            if value is None or value == {}:
+                lines.append(f"# {s.key} = {_toml_value(s, value)}")
+            else:
+                lines.append(f"{s.key} = {_toml_value(s, value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(setting: Setting, value: Any) -> str:
+    if setting.kind == "table":
+        return "{ }"
+    if value is None:
+        return "2024"
+    if setting.kind in ("int", "number"):
+        return str(value)
+    return f'"{value}"'
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """``cmacop.toml`` in the given folder (the current one by default), if any."""
+    candidate = (start or Path.cwd()) / CONFIG_FILE
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: str | Path | None = None) -> Config | None:
+    """Load ``path`` (or the current folder's ``cmacop.toml``); None when there is none."""
+    if path is None:
+        found = find_config()
+        if found is None:
+            return None
+        path = found
+    path = Path(path)
+    if path.is_dir():
+        path = path / CONFIG_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"fichier de configuration introuvable : {path}",
+            hint="Créez la campagne avec « cmacop init DOSSIER », ou indiquez son dossier "
+            "avec --config.",
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} : fichier TOML illisible ({exc})") from None
+    values = _check(path, raw)
+    root = path.resolve().parent
+    c, r, k, cal, j = (
+        values[s] for s in ("campagne", "referentiel", "controles", "calcul", "journal")
+    )
+    return Config(
+        root=root,
+        year=c["annee"],
+        deposit=root / c["depot"],
+        feedback=root / c["retours"],
+        store=root / c["consolidation"],
+        reports=root / c["bilans"],
+        log_dir=root / c["journal"],
+        targets_file=root / r["cibles"],
+        key_file=root / r["cle"],
+        base_pattern=r["base_tfcma"],
+        plausibility_max=k["plausibilite_max"],
+        plausibility_min=k["plausibilite_min"],
+        change_max=k["variation_max"],
+        settle_seconds=k["delai_stabilite"],
+        cap=cal["plafond_taux"],
+        share_overrides=_share_overrides(path, cal["part_performance"]),
+        weights=_weights(path, cal["poids_indicateurs"]),
+        log_max_bytes=j["taille_max_mo"] * 1024 * 1024,
+        log_backups=j["fichiers_conserves"],
+        source=path,
+    )
+
+
+def _check(path: Path, raw: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for section in raw:
+        if section not in SCHEMA:
+            raise ConfigError(
+                f"{path.name} : section [{section}] inconnue",
+                hint=f"Sections possibles : {', '.join(SCHEMA)}.",
+            )
+    for section, settings in SCHEMA.items():
+        given = raw.get(section, {})
+        if not isinstance(given, Mapping):
+            raise ConfigError(f"{path.name} : [{section}] doit être une section")
+        known = {s.key for s in settings}
+        for key in given:
+            if key not in known:
+                raise ConfigError(
+                    f"{path.name} : réglage inconnu « {section}.{key} »",
+                    hint=f"Réglages de [{section}] : {', '.join(sorted(known))}.",
+                )
+        out[section] = {
+            s.key: _coerce(path, section, s, given.get(s.key, s.default)) for s in settings
+        }
+    return out
+
+
+def _coerce(path: Path, section: str, s: Setting, value: Any) -> Any:
+    name = f"{section}.{s.key}"
+
+    def fail(expected: str) -> ConfigError:
+        return ConfigError(f"{path.name} : « {name} » doit être {expected} (trouvé : {value!r})")
+
+    if value is None:
+        return None
+    if s.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise fail("un nombre entier positif")
+        return value
+    if s.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise fail("un nombre")
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise fail("un nombre") from None
+        if not number.is_finite() or number < 0:
+            raise fail("un nombre positif")
+        return number
+    if s.kind in ("text", "path"):
+        if not isinstance(value, str) or not value.strip():
+            raise fail("un texte non vide")
+        return value
+    if not isinstance(value, Mapping):
+        raise fail("une table { clé = valeur }")
+    return dict(value)
+
+
+def _share_overrides(path: Path, table: Mapping[str, Any]) -> dict[int, Decimal]:
+    out = {}
+    for key, value in table.items():
+        try:
+            year, share = int(key), Decimal(str(value))
+        except (ValueError, InvalidOperation):
+            raise ConfigError(
+                f"{path.name} : « calcul.part_performance.{key} » : année et part attendues "
+                f'(ex. 2026 = "0.45"), trouvé {value!r}'
+            ) from None
+        if not 0 <= share <= 1:
+            raise ConfigError(
+                f"{path.name} : « calcul.part_performance.{key} » doit être entre 0 et 1"
+            )
+        out[year] = share
+    return out
+
+
+def _weights(path: Path, table: Mapping[str, Any]) -> dict[str, Decimal]:
+    out = {}
+    for code, value in table.items():
+        try:
+            weight = Decimal(str(value))
+        except InvalidOperation:
+            weight = Decimal(-1)
+        if isinstance(value, bool) or not weight.is_finite() or weight < 0:
+            raise ConfigError(
+                f"{path.name} : « calcul.poids_indicateurs.{code} » doit être un nombre positif"
+            )
+        out[str(code)] = weight
+    return out
+
+
+def init_campaign(root: str | Path, year: int) -> list[Path]:
+    """Create a campaign folder (idempotent: existing files are never overwritten)."""
+    from cmacop.files.fsutil import write_text_atomic
+
+    root = Path(root)
+    created = []
+    for sub in (
+        f"depot/{year}",
+        f"retours/{year}",
+        "referentiel",
+        "consolidation",
+        f"bilans/{year}",
+        "journal",
+    ):
+        folder = root / sub
+        if not folder.exists():
+            folder.mkdir(parents=True)
+            created.append(folder)
+    config = root / CONFIG_FILE
+    if not config.exists():
+        write_text_atomic(config, render_default_config(year))
+        created.append(config)
+    return created

@@ -1,0 +1,135 @@
+"""Rendering ``cmacop run`` and ``cmacop statut`` for the terminal (JSON is ``to_dict()``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from cmacop.french import fmt_date, rich_table
+from cmacop.run.result import NO_DATA, WRITTEN
+
+if TYPE_CHECKING:
+    from cmacop.run.result import ReportsOutcome, RunResult
+    from cmacop.run.status import CampaignStatus
+
+
+def _n(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count <= 1 else plural or word + 's'}"
+
+
+def _moment(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    local = value.astimezone()
+    return f"{fmt_date(local)} {local:%H:%M}"
+
+
+def reports_line(reports: ReportsOutcome | None, year: int) -> str:
+    if reports is None or reports.state == NO_DATA:
+        return f"Bilans {year} non établis : aucun bilan de COM {year} accepté."
+    when = fmt_date(reports.generated_on) if reports.generated_on else "—"
+    verb = "établis" if reports.state == WRITTEN else "à jour, établis"
+    return f"Bilans {year} {verb} le {when} : {_n(len(reports.files), 'fichier')} dans {reports.folder}/."
+
+
+def run_summary(result: RunResult) -> str:
+    """The closing lines of ``cmacop run`` (the only lines when there was nothing new)."""
+    lines = []
+    if result.nothing_new:
+        lines.append(
+            f"Rien de nouveau : {_n(result.unchanged, 'fichier')} déjà "
+            f"traité{'s' if result.unchanged > 1 else ''}."
+        )
+    else:
+        rejected = len(result.rejected)
+        lines.append(
+            f"{_n(len(result.files), 'dépôt')} "
+            f"traité{'s' if len(result.files) > 1 else ''} : "
+            f"{len(result.files) - rejected} accepté{'s' if len(result.files) - rejected > 1 else ''}, "
+            f"{rejected} rejeté{'s' if rejected > 1 else ''} ; "
+            f"{result.unchanged} déjà traité{'s' if result.unchanged > 1 else ''} auparavant."
+        )
+    for left in result.pending:
+        lines.append(f"En attente (prochaine exécution) : {left.key} — {left.reason}")
+    for left in result.unreadable:
+        lines.append(f"Illisible : {left.key} — {left.reason}")
+    lines.append(reports_line(result.reports, result.year))
+    return "\n".join(lines) + "\n"
+
+
+def problems_line(result: RunResult) -> str:
+    """One line for stderr when the run exits with 1 (shown even with ``--quiet``)."""
+    parts, where = [], []
+    if result.rejected:
+        parts.append(_n(len(result.rejected), "dépôt rejeté", "dépôts rejetés"))
+        folders = sorted(
+            {f"{PurePosixPath(f.receipt).parent}/" for f in result.rejected if f.receipt}
+        )
+        where.append(f"accusés de réception dans {', '.join(folders)}")
+    if result.unreadable:
+        parts.append(_n(len(result.unreadable), "fichier illisible", "fichiers illisibles"))
+    where.append("détail dans le journal cmacop.log")
+    return f"Attention : {', '.join(parts)} ({', '.join(where)}).\n"
+
+
+def run_tables(result: RunResult) -> list[Any]:
+    """The files processed by the run, as a rich table (none when nothing was new)."""
+    if not result.files:
+        return []
+    return [
+        rich_table(
+            f"Dépôts traités — campagne {result.year}",
+            ["Fichier", "Chambre", "Résultat", "Erreurs", "Avertissements", "Accusé de réception"],
+            [[f.file, f.chamber, f.outcome, f.errors, f.warnings, f.receipt] for f in result.files],
+        )
+    ]
+
+
+def status_table(status: CampaignStatus) -> Any:
+    def yes_no(value: bool | None) -> str | None:
+        return None if value is None else ("oui" if value else "non")
+
+    return rich_table(
+        f"Campagne {status.year} — date limite : {fmt_date(status.deadline)}",
+        [
+            "Chambre",
+            "Nom",
+            "Statut",
+            "En retard",
+            "Dernier fichier reçu",
+            "Reçu le",
+            "Valide",
+            "Dernier changement",
+        ],
+        [
+            [
+                c.chamber,
+                c.name,
+                c.status,
+                yes_no(c.late),
+                c.last_file,
+                _moment(c.received),
+                yes_no(c.last_valid),
+                _moment(c.last_change),
+            ]
+            for c in status.chambers
+        ],
+    )
+
+
+def status_summary(status: CampaignStatus) -> str:
+    counts = status.counts()
+    parts = [f"{counts.get(s, 0)} {s}" for s in ("transmis", "hors délai", "rejeté", "manquant")]
+    lines = [f"{', '.join(parts)} ; {counts['en retard']} en retard."]
+    run = status.last_run
+    if run:
+        when = _moment(datetime.fromisoformat(run["debut"]))
+        lines.append(
+            f"Dernier traitement : {when}, {_n(run['traites'], 'dépôt')}, "
+            f"code de sortie {run['code_sortie']}."
+        )
+    else:
+        lines.append("Aucun traitement par « cmacop run » pour l'instant.")
+    lines.append(reports_line(status.reports, status.year))
+    return "\n".join(lines) + "\n"

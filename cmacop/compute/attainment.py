@@ -1,0 +1,397 @@
+"""Attainment of the targets: per indicator, objective and axis, per chamber and network.
+
+Every rate is an exact :class:`~fractions.Fraction`; nothing here is rounded or
+formatted for people (``to_dict`` only serialises, see :data:`RATE_PLACES`).
+Targets come from :mod:`cmacop.cop.targets`, the TFCMA modulation that uses the
+axis rates lives in :mod:`cmacop.compute.modulation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+import polars as pl
+
+from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
+from cmacop.cop.targets import Origin, TargetRow, national_target
+from cmacop.errors import DataFileError, UsageError
+
+Number = int | Decimal | Fraction
+RealisedKey = tuple[str, str]  # (chambre, code)
+
+# Rates are exact fractions; ``to_dict`` writes them as decimals with this many places.
+RATE_PLACES = 6
+
+
+@dataclass(frozen=True)
+class IndicatorRate:
+    """A chamber's attainment of one indicator; ``rate`` is None when not applicable."""
+
+    chamber: str
+    code: str
+    target: int | None
+    origin: Origin | None
+    realised: int | None
+    rate: Fraction | None
+    applicable: bool
+    missing: bool  # « non renseigné »: a target > 0 and no realised value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chambre": self.chamber,
+            "code": self.code,
+            "cible": self.target,
+            "origine": self.origin,
+            "realise": self.realised,
+            "taux": rate_str(self.rate),
+            "applicable": self.applicable,
+            "non_renseigne": self.missing,
+        }
+
+
+@dataclass(frozen=True)
+class ObjectiveRate:
+    """Mean rate of an objective's applicable indicators; None when it has none."""
+
+    chamber: str
+    objective: int
+    axis: int
+    rate: Fraction | None
+    no_indicator: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chambre": self.chamber,
+            "objectif": self.objective,
+            "axe": self.axis,
+            "taux": rate_str(self.rate),
+            "sans_indicateur": self.no_indicator,
+        }
+
+
+@dataclass(frozen=True)
+class AxisRate:
+    """Mean rate of an axis's applicable indicators; 1 (flagged) when it has none."""
+
+    chamber: str
+    axis: int
+    rate: Fraction
+    weight: Decimal
+    no_indicator: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chambre": self.chamber,
+            "axe": self.axis,
+            "taux": rate_str(self.rate),
+            "poids": str(self.weight),
+            "sans_indicateur": self.no_indicator,
+        }
+
+
+@dataclass(frozen=True)
+class NetworkIndicatorRate:
+    """Realised summed over the submitting chambers against the national target."""
+
+    code: str
+    target: int | None
+    realised: int | None
+    rate: Fraction | None
+    applicable: bool
+    missing: bool
+    chambers_reporting: int  # submitting chambers that gave a value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "cible": self.target,
+            "realise": self.realised,
+            "taux": rate_str(self.rate),
+            "applicable": self.applicable,
+            "non_renseigne": self.missing,
+            "chambres_renseignees": self.chambers_reporting,
+        }
+
+
+@dataclass(frozen=True)
+class NetworkAxisRate:
+    """Mean of the chambers' axis rates, over the chambers that measured the axis."""
+
+    axis: int
+    rate: Fraction
+    weight: Decimal
+    no_indicator: bool
+    chambers: int  # chambers whose axis rate entered the mean
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "axe": self.axis,
+            "taux": rate_str(self.rate),
+            "poids": str(self.weight),
+            "sans_indicateur": self.no_indicator,
+            "chambres": self.chambers,
+        }
+
+
+@dataclass(frozen=True)
+class Attainment:
+    """All the rates of one results year."""
+
+    year: int
+    cap: Fraction
+    chambers: tuple[str, ...]
+    indicators: tuple[IndicatorRate, ...]
+    objectives: tuple[ObjectiveRate, ...]
+    axes: tuple[AxisRate, ...]
+    network_indicators: tuple[NetworkIndicatorRate, ...]
+    network_axes: tuple[NetworkAxisRate, ...]
+
+    def axis_rates(self) -> dict[str, dict[int, Fraction]]:
+        """``{chamber: {axis: rate}}``, the input of the TFCMA modulation."""
+        rates: dict[str, dict[int, Fraction]] = {c: {} for c in self.chambers}
+        for row in self.axes:
+            rates[row.chamber][row.axis] = row.rate
+        return rates
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "annee": self.year,
+            "plafond_taux": rate_str(self.cap),
+            "chambres": list(self.chambers),
+            "indicateurs": [r.to_dict() for r in self.indicators],
+            "objectifs": [r.to_dict() for r in self.objectives],
+            "axes": [r.to_dict() for r in self.axes],
+            "reseau_indicateurs": [r.to_dict() for r in self.network_indicators],
+            "reseau_axes": [r.to_dict() for r in self.network_axes],
+        }
+
+
+def rate_str(rate: Fraction | None) -> str | None:
+    """A rate as a decimal string (:data:`RATE_PLACES` places, half up), for JSON."""
+    if rate is None:
+        return None
+    exact = Decimal(rate.numerator) / Decimal(rate.denominator)
+    return str(exact.quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP))
+
+
+def indicator_rate(target: int | None, realised: int | None, cap: Number = 1) -> Fraction | None:
+    """``min(realised / target, cap)``; None without a target > 0; 0 when not realised."""
+    if target is None or target <= 0:
+        return None  # a COM target of 0 means "no target": not applicable
+    if realised is None:
+        return Fraction(0)
+    return min(Fraction(realised, target), Fraction(cap))
+
+
+def realised_from_frame(
+    frame: pl.DataFrame, year: int | None = None
+) -> dict[RealisedKey, int | None]:
+    """``{(chambre, code): realise}`` from a frame with columns chambre, code, realise.
+
+    When ``year`` is given and the frame has an ``annee`` column, only that
+    year's rows are kept (the consolidation store holds every year).
+    """
+    missing = [c for c in ("chambre", "code", "realise") if c not in frame.columns]
+    if missing:
+        raise DataFileError(f"données consolidées : colonne(s) manquante(s) : {', '.join(missing)}")
+    if year is not None and "annee" in frame.columns:
+        frame = frame.filter(pl.col("annee") == year)
+    values: dict[RealisedKey, int | None] = {}
+    for chamber, code, value in frame.select("chambre", "code", "realise").iter_rows():
+        key = (str(chamber), str(code))
+        if key in values:
+            raise DataFileError(f"données consolidées : valeur en double pour {key[0]}, {key[1]}")
+        values[key] = _whole(key, value)
+    return values
+
+
+def _whole(key: RealisedKey, value: object) -> int | None:
+    if value is None:
+        return None
+    whole: int | None = None
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        try:
+            whole = int(value)
+        except (ValueError, OverflowError):  # NaN, infinity
+            whole = None
+    if whole is None or whole != value:
+        raise DataFileError(
+            f"données consolidées : réalisé non entier pour {key[0]}, {key[1]} ({value!r})"
+        )
+    return whole
+
+
+def compute_attainment(
+    year: int,
+    targets: Iterable[TargetRow],
+    realised: Mapping[RealisedKey, int | None] | pl.DataFrame,
+    catalogue: Catalogue | None = None,
+    *,
+    cap: Number = 1,
+    weights: Mapping[str, Number] | None = None,
+) -> Attainment:
+    """Rates of ``year`` for every chamber that submitted (present in ``realised``).
+
+    ``realised`` is ``{(chambre, code): value or None}`` or a frame with columns
+    chambre, code, realise (and annee). Indicator rates are capped at ``cap``
+    (≥ 1); objective and axis rates are means of applicable activity indicators,
+    weighted by ``weights`` per indicator code (default 1).
+    """
+    catalogue = catalogue or load_catalogue()
+    cap_f = Fraction(cap)
+    if cap_f < 1:
+        raise UsageError(f"le plafond du taux d'atteinte doit être au moins 1 (reçu : {cap})")
+    weight_of = _weights(catalogue, weights)
+    values = (
+        realised_from_frame(realised, year)
+        if isinstance(realised, pl.DataFrame)
+        else dict(realised)
+    )
+    _check_codes(catalogue, values)
+    target_of: dict[RealisedKey, TargetRow] = {}
+    for row in targets:
+        if (row.chamber, row.code) in target_of:
+            raise ValueError(f"duplicate target for {row.chamber}, {row.code}")
+        target_of[(row.chamber, row.code)] = row
+    chambers = tuple(dict.fromkeys(chamber for chamber, _ in values))
+
+    indicators: list[IndicatorRate] = []
+    objectives: list[ObjectiveRate] = []
+    axes: list[AxisRate] = []
+    for chamber in chambers:
+        rows = {
+            ind.code: _indicator_row(
+                chamber, ind, target_of.get((chamber, ind.code)), values, cap_f
+            )
+            for ind in catalogue.indicators
+        }
+        indicators.extend(rows.values())
+        for obj in catalogue.objectives:
+            members = [rows[i.code] for i in catalogue.indicators if i.objective == obj.number]
+            mean = _mean(members, weight_of)
+            objectives.append(ObjectiveRate(chamber, obj.number, obj.axis, mean, mean is None))
+        for ax in catalogue.axes:
+            members = [rows[i.code] for i in catalogue.indicators_of_axis(ax.number)]
+            mean = _mean(members, weight_of)
+            # An axis with nothing to measure cannot be "not attained": rate 1, flagged.
+            axes.append(
+                AxisRate(
+                    chamber,
+                    ax.number,
+                    Fraction(1) if mean is None else mean,
+                    ax.weight,
+                    mean is None,
+                )
+            )
+
+    return Attainment(
+        year=year,
+        cap=cap_f,
+        chambers=chambers,
+        indicators=tuple(indicators),
+        objectives=tuple(objectives),
+        axes=tuple(axes),
+        network_indicators=tuple(
+            _network_indicator(ind, year, chambers, values, cap_f) for ind in catalogue.indicators
+        ),
+        network_axes=tuple(_network_axes(catalogue, axes)),
+    )
+
+
+def _weights(catalogue: Catalogue, weights: Mapping[str, Number] | None) -> dict[str, Fraction]:
+    given = dict(weights or {})
+    codes = {i.code for i in catalogue.indicators}
+    unknown = sorted(set(given) - codes)
+    if unknown:
+        raise UsageError(
+            f"pondération donnée pour un indicateur d'activité inconnu : {', '.join(unknown)}"
+        )
+    result = {code: Fraction(given.get(code, 1)) for code in codes}
+    negative = sorted(code for code, w in result.items() if w < 0)
+    if negative:
+        raise UsageError(f"pondération négative pour : {', '.join(negative)}")
+    return result
+
+
+def _check_codes(catalogue: Catalogue, values: Mapping[RealisedKey, int | None]) -> None:
+    known = {i.code for i in catalogue.all_indicators}
+    for (chamber, code), value in values.items():
+        if code not in known:
+            raise DataFileError(
+                f"données consolidées : indicateur « {code} » absent du catalogue {catalogue.id}"
+            )
+        if value is not None and value < 0:
+            raise DataFileError(
+                f"données consolidées : réalisé négatif pour {chamber}, {code} ({value})"
+            )
+
+
+def _indicator_row(
+    chamber: str,
+    ind: Indicator,
+    target_row: TargetRow | None,
+    values: Mapping[RealisedKey, int | None],
+    cap: Fraction,
+) -> IndicatorRate:
+    target = target_row.target if target_row else None
+    realised = values.get((chamber, ind.code))
+    rate = indicator_rate(target, realised, cap)
+    applicable = rate is not None
+    return IndicatorRate(
+        chamber=chamber,
+        code=ind.code,
+        target=target,
+        origin=target_row.origin if target_row else None,
+        realised=realised,
+        rate=rate,
+        applicable=applicable,
+        missing=applicable and realised is None,
+    )
+
+
+def _mean(rows: Iterable[IndicatorRate], weight_of: Mapping[str, Fraction]) -> Fraction | None:
+    """Weighted mean of the applicable rates (weight 0 leaves an indicator out)."""
+    total = Fraction(0)
+    weight_sum = Fraction(0)
+    for row in rows:
+        if row.rate is not None and weight_of[row.code] > 0:
+            total += weight_of[row.code] * row.rate
+            weight_sum += weight_of[row.code]
+    return total / weight_sum if weight_sum else None
+
+
+def _network_indicator(
+    ind: Indicator,
+    year: int,
+    chambers: Iterable[str],
+    values: Mapping[RealisedKey, int | None],
+    cap: Fraction,
+) -> NetworkIndicatorRate:
+    given = [v for c in chambers if (v := values.get((c, ind.code))) is not None]
+    realised = sum(given) if given else None
+    target = national_target(ind, year)
+    rate = indicator_rate(target, realised, cap)
+    return NetworkIndicatorRate(
+        code=ind.code,
+        target=target,
+        realised=realised,
+        rate=rate,
+        applicable=rate is not None,
+        missing=rate is not None and realised is None,
+        chambers_reporting=len(given),
+    )
+
+
+def _network_axes(catalogue: Catalogue, axes: Iterable[AxisRate]) -> Iterable[NetworkAxisRate]:
+    by_axis: dict[int, list[Fraction]] = {ax.number: [] for ax in catalogue.axes}
+    for row in axes:
+        if not row.no_indicator:
+            by_axis[row.axis].append(row.rate)
+    for ax in catalogue.axes:
+        rates = by_axis[ax.number]
+        mean = sum(rates, Fraction(0)) / len(rates) if rates else Fraction(1)
+        yield NetworkAxisRate(ax.number, mean, ax.weight, not rates, len(rates))

@@ -1,0 +1,259 @@
+"""``cmacop consolidate``: the validated submissions of a year into the history store.
+
+Validation (the same checks as ``cmacop validate``) decides which files are
+accepted; ``merge.py`` turns accepted files into tidy rows, replaces a
+chamber's year when a corrected version arrives and writes the audit;
+``completeness.py`` says where each chamber stands. Rejected files are
+recorded and listed with their findings, never silently dropped. Several years
+in one call: ``multiyear.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cmacop.compute.outputs import exports_missing, write_store_exports
+from cmacop.consolidate.completeness import (
+    LATE,
+    MISSING,
+    REJECTED_STATUS,
+    STATUSES,
+    TRANSMITTED,
+    Completeness,
+    CompletenessRow,
+    completeness,
+    deadline_of,
+)
+from cmacop.consolidate.merge import (
+    ADDED,
+    AUDITED_FIELDS,
+    FILE_REJECTED,
+    OUTCOMES,
+    REPLACING,
+    UNCHANGED,
+    AuditLine,
+    FileFinding,
+    FileOutcome,
+    YearTables,
+    findings_of,
+    values_of,
+)
+from cmacop.consolidate.store import STORE_DIRNAME, Store, unwritable
+from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.referentiel import template_targets
+from cmacop.cop.registry import Registry, load_registry
+from cmacop.errors import UsageError
+
+if TYPE_CHECKING:
+    from cmacop.validate.checks import Thresholds
+    from cmacop.validate.engine import ValidationReport
+
+# Names that moved to completeness.py and merge.py stay importable from here.
+__all__ = [
+    "ADDED",
+    "AUDITED_FIELDS",
+    "FILE_REJECTED",
+    "LATE",
+    "MISSING",
+    "REJECTED_STATUS",
+    "REPLACING",
+    "STATUSES",
+    "TRANSMITTED",
+    "UNCHANGED",
+    "AuditLine",
+    "Completeness",
+    "CompletenessRow",
+    "ConsolidationResult",
+    "FileFinding",
+    "FileOutcome",
+    "completeness",
+    "consolidate_paths",
+    "deadline_of",
+    "default_store",
+    "findings_of",
+    "stored_name",
+    "values_of",
+]
+
+
+@dataclass(frozen=True)
+class ConsolidationResult:
+    """The twin of ``cmacop consolidate``: files, audit lines of this run, completeness."""
+
+    year: int
+    store: Path
+    files: tuple[FileOutcome, ...]
+    audit: tuple[AuditLine, ...]
+    completeness: Completeness
+    written: tuple[Path, ...] = ()
+    skipped: tuple[tuple[Path, str], ...] = ()  # lock and temporary files, never read
+    # The validation behind ``files`` (same order), for callers that report per file.
+    validation: ValidationReport | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def rejected(self) -> tuple[FileOutcome, ...]:
+        return tuple(f for f in self.files if f.outcome == FILE_REJECTED)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.written)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a file was rejected (data errors found), else 0."""
+        return 1 if self.rejected else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "annee": self.year,
+            "depot": str(self.store),
+            "fichiers": [f.to_dict() for f in self.files],
+            "totaux": {s: sum(1 for f in self.files if f.outcome == s) for s in OUTCOMES},
+            "audit": [a.to_dict() for a in self.audit],
+            "completude": self.completeness.to_dict(),
+            "ecrits": [str(p) for p in self.written],
+            "ignores": [{"fichier": str(p), "raison": r} for p, r in self.skipped],
+        }
+
+
+# --------------------------------------------------------------------------- store defaults
+
+
+def default_store(paths: Sequence[Path]) -> Path:
+    """``consolidation/`` beside the inputs: the campaign's one for ``…/depot/<année>/``.
+
+    Never inside an input folder, so that a later run over that folder does not
+    read the store's CSV exports as submissions.
+    """
+    folders = [p if p.is_dir() else p.parent for p in paths]
+    common = Path(os.path.commonpath([str(f.resolve()) for f in folders]))
+    if common.name.isdigit() and common.parent.name == "depot":
+        return common.parent.parent / STORE_DIRNAME
+    if common.name == "depot":
+        return common.parent / STORE_DIRNAME
+    if any(p.is_dir() for p in paths):
+        return common.parent / STORE_DIRNAME
+    return common / STORE_DIRNAME
+
+
+def stored_name(path: Path, root: Path) -> str:
+    """A file's name as recorded: relative to the store's parent folder when inside it."""
+    return _stored_name(path, root.resolve().parent)
+
+
+def _stored_name(path: Path, base: Path) -> str:
+    """:func:`stored_name` with the store's parent folder already resolved."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(base).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+# --------------------------------------------------------------------------- one year
+
+
+def _inside(child: Path, parent: Path) -> bool:
+    try:
+        child.resolve().relative_to(parent.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def consolidate_paths(
+    paths: Iterable[str | Path],
+    *,
+    year: int,
+    store: str | Path | None = None,
+    targets: str | Path | None = None,
+    key: str | Path | None = None,
+    wait: float = 0.0,
+    now: datetime | None = None,
+    feedback_dir: str | Path | None = None,
+    feedback_root: str | Path | None = None,
+    exports: bool | None = None,
+    thresholds: Thresholds | None = None,
+    catalogue: Catalogue | None = None,
+    registry: Registry | None = None,
+) -> ConsolidationResult:
+    """Validate ``paths`` and merge the accepted files of ``year`` into the store.
+
+    The twin of ``cmacop consolidate``. ``targets`` is the COM targets file
+    and ``key`` the allocation key: with the key, a chamber's target is its COM
+    target, else the derived one (as ``cmacop template`` fills them). Without
+    either, the workbook's Cible column is the target. The ``cible`` column
+    holds the target validation compared the workbook with.
+    ``wait`` seconds are waited for another run's lock (0: fail at once with
+    :class:`~cmacop.consolidate.store.StoreLockedError`, exit code 3). With ``feedback_dir``
+    the annotated workbooks are written there, in the sub-folders the files have
+    under ``feedback_root`` (validation runs once, with the plausibility
+    ``thresholds`` given). The CSV/Excel exports are rewritten when
+    a table changed or one is missing (``exports`` None), always (True: after an
+    interrupted run) or never (False: ``cmacop run``'s batches but the year's last).
+    """
+    from cmacop.validate.engine import validate_paths
+
+    items = [Path(p) for p in paths]
+    if not items:
+        raise UsageError("aucun fichier ni dossier à consolider")
+    missing = [str(p) for p in items if not p.exists()]
+    if missing:
+        raise UsageError(f"introuvable : {', '.join(missing)}")
+    root = Path(store) if store is not None else default_store(items)
+    for item in items:
+        if item.is_dir() and _inside(root, item):
+            raise UsageError(
+                f"le dépôt de consolidation {root} est dans le dossier à consolider {item}",
+                hint="Choisissez avec --store un dossier hors des dossiers de dépôt.",
+            )
+    catalogue = catalogue or load_catalogue()
+    registry = registry or load_registry()
+    now = now or datetime.now(UTC)
+    reference: str | Path | Mapping[tuple[str, int, str], int] | None = targets
+    if key is not None:
+        reference = template_targets(
+            year,
+            targets_file=None if targets is None else Path(targets),
+            key_file=Path(key),
+            catalogue=catalogue,
+            registry=registry,
+        )
+    st = Store(root)
+    with st.lock(timeout=wait, command=f"consolidate --year {year}"):
+        report = validate_paths(
+            items,
+            year=year,
+            targets=reference,
+            history=root if st.years() else None,
+            feedback_dir=feedback_dir,
+            feedback_root=feedback_root,
+            thresholds=thresholds,
+            catalogue=catalogue,
+            registry=registry,
+        )
+        state = YearTables(st, year, now)
+        base = root.resolve().parent
+        outcomes = state.apply_all([(r, _stored_name(r.path, base)) for r in report.files])
+        try:
+            written = state.commit()
+            comp = completeness(st, year, registry=registry, catalogue=catalogue)
+            if exports or (exports is None and (written or exports_missing(st, year))):
+                written += write_store_exports(st, year, comp, state.tables)
+        except OSError as exc:
+            raise unwritable(root, exc) from None
+    return ConsolidationResult(
+        year=year,
+        store=root,
+        files=tuple(outcomes),
+        audit=tuple(state.added_audit),
+        completeness=comp,
+        written=tuple(written),
+        skipped=tuple((s.path, s.reason) for s in report.skipped),
+        validation=report,
+    )

@@ -1,0 +1,219 @@
+"""``cmacop report``'s Python twin: compute the year, then write the bilans and machine files.
+
+:func:`build_report` runs :func:`cmacop.compute.year.compute_year` (what ``cmacop
+compute`` runs), writes its machine CSV files and manifest, then the national
+bilan and one bilan de COM per CMAR in Markdown, HTML and Excel.
+:func:`render_report` writes the documents from already computed inputs.
+Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cmacop.compute.attainment import Number
+from cmacop.consolidate.store import STORE_DIRNAME
+from cmacop.errors import CmacopError, UsageError
+from cmacop.files.fsutil import write_text_atomic, write_with
+from cmacop.render.inputs import ReportInputs
+
+FORMATS = ("md", "html", "xlsx")
+NATIONAL = "national"
+DEFAULT_OUT = "bilans"
+
+
+def default_out_dir(store: str | Path, year: int) -> Path:
+    """``bilans/<year>/`` of the campaign (the store folder's parent), as ``cmacop compute``."""
+    return Path(store).parent / DEFAULT_OUT / str(year)
+
+
+def national_name(year: int, fmt: str) -> str:
+    return f"bilan_cop_{year}.{fmt}"
+
+
+def com_name(year: int, chamber: str, fmt: str) -> str:
+    return f"com/bilan_com_{year}_{chamber}.{fmt}"
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """One document written: its scope (``national`` or a chamber code) and format."""
+
+    scope: str
+    fmt: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What ``cmacop report`` wrote."""
+
+    year: int
+    out_dir: Path
+    generated_on: date
+    documents: tuple[ReportFile, ...]
+    data_files: tuple[Path, ...] = ()  # the machine files of ``cmacop compute``
+    modulated: bool = True  # False: no TFCMA base, the modulation is « non calculée »
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return tuple(d.path for d in self.documents) + self.data_files
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "annee": self.year,
+            "dossier": str(self.out_dir),
+            "etabli_le": self.generated_on.isoformat(),
+            "bilans": [
+                {"perimetre": d.scope, "format": d.fmt, "fichier": str(d.path)}
+                for d in self.documents
+            ],
+            "fichiers_calcul": [str(p) for p in self.data_files],
+            "modulation_calculee": self.modulated,
+        }
+
+
+def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
+    """``"md,html"`` or ``["md", "html"]`` → ``("md", "html")``, in the canonical order."""
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    wanted = {f.strip().lower().lstrip(".") for f in items if f.strip()}
+    unknown = sorted(wanted - set(FORMATS))
+    if unknown or not wanted:
+        raise UsageError(
+            f"format de bilan inconnu : {', '.join(unknown) or '(aucun)'} "
+            f"(formats possibles : {', '.join(FORMATS)})"
+        )
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+def _unwritable(path: Path, exc: OSError) -> CmacopError:
+    """The same error as ``cmacop compute`` gives for an output it cannot write (exit 4)."""
+    from cmacop.compute.outputs import OutputError
+
+    return OutputError(
+        f"écriture impossible de {path} ({exc.strerror or exc})",
+        hint="Vérifiez le chemin (--out), les droits d'écriture et la place disponible.",
+    )
+
+
+def _com_chambers(inputs: ReportInputs, chambers: Sequence[str] | None) -> list[str]:
+    """The CMAR whose bilan de COM is written: all of them by default, in registry order."""
+    cmar = [c.code for c in inputs.registry.reporting if c.kind == "CMAR"]
+    if chambers is None:
+        return cmar
+    chosen = []
+    for code in chambers:
+        code = code.strip().upper()
+        found = inputs.registry.get(code)
+        if found is None:
+            raise UsageError(
+                f"chambre inconnue : {code}",
+                hint="Les codes sont ceux de « cmacop chambres » (ex. CMAR-84).",
+            )
+        if code not in cmar:
+            raise UsageError(
+                f"{code} ({found.name}) n'est pas une chambre de région : pas de bilan de COM",
+                hint="Un bilan de COM est établi pour chacune des 18 CMAR.",
+            )
+        if code not in chosen:
+            chosen.append(code)
+    return chosen
+
+
+def render_report(
+    inputs: ReportInputs,
+    *,
+    out_dir: str | Path,
+    generated_on: date,
+    chambers: Sequence[str] | None = None,
+    formats: str | Iterable[str] = FORMATS,
+) -> ReportResult:
+    """Write the national bilan and the bilans de COM of ``chambers`` (all CMAR by default)."""
+    from cmacop.render.documents import render
+    from cmacop.render.model import national_bilan
+    from cmacop.render.model_com import com_bilan, com_shared
+    from cmacop.render.xlsx import build_workbook
+
+    fmts = parse_formats(formats)
+    out = Path(out_dir)
+    selected = _com_chambers(inputs, chambers)
+    written: list[ReportFile] = []
+    bilans: list[tuple[str, str, Any]] = [
+        (NATIONAL, national_name(inputs.year, "{fmt}"), national_bilan(inputs, generated_on))
+    ]
+    shared = com_shared(inputs) if selected else None
+    bilans += [
+        (code, com_name(inputs.year, code, "{fmt}"), com_bilan(inputs, code, generated_on, shared))
+        for code in selected
+    ]
+    for scope, pattern, bilan in bilans:
+        for fmt in fmts:
+            path = out / pattern.format(fmt=fmt)
+            try:
+                if fmt == "xlsx":
+                    write_with(path, build_workbook(bilan).save)
+                else:
+                    write_text_atomic(path, render(bilan, fmt))
+            except OSError as exc:
+                raise _unwritable(path, exc) from None
+            written.append(ReportFile(scope, fmt, path))
+    return ReportResult(
+        inputs.year, out, generated_on, tuple(written), modulated=inputs.modulation is not None
+    )
+
+
+def build_report(
+    year: int,
+    *,
+    store: str | Path = STORE_DIRNAME,
+    targets_file: str | Path | None = None,
+    key_file: str | Path | None = None,
+    base_file: str | Path | None = None,
+    chambers: Sequence[str] | None = None,
+    formats: str | Iterable[str] = FORMATS,
+    out_dir: str | Path | None = None,
+    generated_on: date,
+    cap: Number = 1,
+    weights: Mapping[str, Number] | None = None,
+    share_overrides: Mapping[int, Decimal] | None = None,
+) -> ReportResult:
+    """Compute ``year`` as ``cmacop compute`` does, then write its bilans (default ``bilans/<year>/``).
+
+    The machine files of the computation (targets, attainment, axes, modulation
+    CSV and the run manifest) are written in the same folder.
+    """
+    from cmacop.compute.outputs import write_outputs
+    from cmacop.compute.year import compute_year
+    from cmacop.cop.catalogue import load_catalogue
+    from cmacop.cop.registry import load_registry
+    from cmacop.render.fromstore import inputs_from_results
+
+    fmts = parse_formats(formats)
+    catalogue, registry = load_catalogue(), load_registry()
+    results = compute_year(
+        year,
+        store=store,
+        targets_file=targets_file,
+        key_file=key_file,
+        base_file=base_file,
+        cap=cap,
+        weights=weights,
+        share_overrides=share_overrides,
+        catalogue=catalogue,
+        registry=registry,
+    )
+    inputs = inputs_from_results(results, catalogue, registry)
+    out = Path(out_dir) if out_dir is not None else default_out_dir(store, year)
+    _com_chambers(inputs, chambers)  # refuse a wrong --chamber before writing anything
+    data_files = write_outputs(results, out)
+    result = render_report(
+        inputs, out_dir=out, generated_on=generated_on, chambers=chambers, formats=fmts
+    )
+    return ReportResult(
+        year, out, generated_on, result.documents, tuple(data_files), result.modulated
+    )

@@ -1,0 +1,138 @@
+"""The accusé de réception ``<fichier>_accuse.txt`` written beside each feedback workbook.
+
+A short French text a chamber reads in Notepad: what was received and when, its
+SHA-256, accepted or rejected with the counts, and what to do next. UTF-8 with
+a BOM and Windows line ends, so that every Windows editor shows the accents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from cmacop import __version__
+from cmacop.cli.show_validation import counts_text
+from cmacop.french import fmt_date
+
+SUFFIX = "_accuse.txt"
+FEEDBACK_SUFFIX = "_controle.xlsx"
+
+
+def receipt_path(feedback: Path | None, source: Path, folder: Path) -> Path:
+    """``…/COM_2024_CMAR-84_controle.xlsx`` → ``…/COM_2024_CMAR-84_accuse.txt``."""
+    if feedback is not None and feedback.name.endswith(FEEDBACK_SUFFIX):
+        return feedback.with_name(feedback.name[: -len(FEEDBACK_SUFFIX)] + SUFFIX)
+    return folder / f"{source.stem}{SUFFIX}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the accusé says about one file."""
+
+    name: str  # the file's name
+    where: str  # its path in the campaign folder (depot/2024/…)
+    year: int
+    received: datetime
+    sha256: str | None
+    chamber: str | None
+    chamber_name: str | None
+    sent_on: date | None
+    deadline: date
+    outcome: str  # ajouté, remplaçant, inchangé or rejeté
+    errors: int
+    warnings: int
+    feedback: str | None  # file name of the annotated workbook
+    replaced: str | None = None  # file this one replaces
+    kept: str | None = None  # rejected: the accepted file that stays in force
+    drop_folder: str = "depot"
+
+
+def _when(moment: datetime) -> str:
+    local = moment.astimezone()
+    return f"{fmt_date(local)} à {local:%H:%M}"
+
+
+def receipt_text(r: Receipt) -> str:
+    """The accusé's text (``\\n`` line ends; :func:`receipt_bytes` gives the file)."""
+    title = f"Accusé de réception — bilan de COM {r.year} (COP 2023-2027)"
+    who = "non indiquée dans le fichier"
+    if r.chamber:
+        who = f"{r.chamber} — {r.chamber_name}" if r.chamber_name else r.chamber
+    if r.sent_on is None:
+        sent = "non indiquée"
+    else:
+        late = " : HORS DÉLAI" if r.sent_on > r.deadline else ""
+        sent = f"{fmt_date(r.sent_on)} (date limite : {fmt_date(r.deadline)}){late}"
+    lines = [
+        title,
+        "=" * len(title),
+        "",
+        f"Fichier reçu         : {r.name}",
+        f"Emplacement          : {r.where}",
+        f"Reçu le              : {_when(r.received)} (passage de cmacop qui l'a contrôlé)",
+        f"Empreinte SHA-256    : {r.sha256 or 'non calculée (fichier illisible)'}",
+        f"Chambre              : {who}",
+        f"Date de transmission : {sent}",
+        "",
+        f"Résultat : {_verdict(r)}",
+        f"Constats : {counts_text(r.errors, r.warnings)}",
+        "",
+        "Suite à donner :",
+        *(f"  {line}" for line in _next_steps(r)),
+        "",
+    ]
+    if r.feedback:
+        lines.append(f"Détail des constats : {r.feedback} (dans ce même dossier).")
+    lines.append(
+        f"Message établi automatiquement par cmacop {__version__} ; aucune réponse n'est attendue."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def receipt_bytes(r: Receipt) -> bytes:
+    return receipt_text(r).replace("\n", "\r\n").encode("utf-8-sig")
+
+
+def _verdict(r: Receipt) -> str:
+    if r.outcome == "rejeté":
+        return "REJETÉ : ce fichier n'est pas pris en compte dans la consolidation."
+    if r.outcome == "remplaçant" and r.replaced:
+        return f"ACCEPTÉ : ce fichier remplace {r.replaced} dans la consolidation."
+    if r.outcome == "inchangé":
+        return "ACCEPTÉ : contenu identique au bilan déjà enregistré, rien ne change."
+    return "ACCEPTÉ : le bilan est enregistré dans la consolidation."
+
+
+def _next_steps(r: Receipt) -> list[str]:
+    folder = f"{r.drop_folder}/{r.year}/"
+    if r.outcome == "rejeté":
+        if r.errors:
+            steps = [
+                f"Corrigez {_the(r.errors, 'erreur signalée', 'erreurs signalées')} "
+                "(cellules en rouge ; liste complète dans la feuille « Contrôles » du classeur "
+                "de contrôle),",
+                f"puis déposez le fichier corrigé dans {folder} : il sera contrôlé au prochain "
+                "passage.",
+            ]
+        else:
+            steps = [
+                f"Vérifiez l'année ({r.year} attendue) et le code de la chambre dans la feuille",
+                f"« Identification », puis déposez le fichier corrigé dans {folder}.",
+            ]
+        if r.kept:
+            steps.append(f"Le bilan accepté précédemment ({r.kept}) reste celui pris en compte.")
+        return steps
+    if r.warnings:
+        return [
+            f"Vérifiez {_the(r.warnings, 'avertissement', 'avertissements')} (cellules en orange "
+            "du classeur de contrôle).",
+            "Si une valeur est à corriger ou un écart à expliquer, déposez le fichier corrigé",
+            f"dans {folder} : il remplacera celui-ci. Sinon, rien à faire.",
+        ]
+    return ["Rien : aucune anomalie détectée."]
+
+
+def _the(n: int, one: str, many: str) -> str:
+    """``l'erreur signalée`` or ``les 3 erreurs signalées``."""
+    return f"l'{one}" if n == 1 else f"les {n} {many}"

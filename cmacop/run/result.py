@@ -1,0 +1,149 @@
+"""What ``cmacop run`` did, as data: ``RunResult.to_dict()`` is ``cmacop run --format json``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from cmacop.run.deposits import Left
+from cmacop.run.state import ReportState
+
+REJECTED = "rejeté"  # the consolidation outcome of a rejected file (merge.py)
+
+# States of the bilans after a run.
+WRITTEN = "établis"
+UP_TO_DATE = "à jour"
+NO_DATA = "sans données"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One submission processed by the run: its verdict and the files sent back."""
+
+    file: str  # relative to the campaign folder: depot/2024/COM_2024_CMAR-84.xlsx
+    year: int
+    chamber: str | None
+    sha256: str | None
+    outcome: str  # ajouté, remplaçant, inchangé or rejeté
+    errors: int
+    warnings: int
+    received: datetime
+    sent_on: date | None = None
+    feedback: str | None = None  # annotated workbook, relative to the campaign folder
+    receipt: str | None = None  # accusé de réception, relative to the campaign folder
+    replaced: str | None = None  # the file this one replaced in the store
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome != REJECTED
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fichier": self.file,
+            "annee": self.year,
+            "chambre": self.chamber,
+            "sha256": self.sha256,
+            "resultat": self.outcome,
+            "accepte": self.accepted,
+            "erreurs": self.errors,
+            "avertissements": self.warnings,
+            "recu_le": self.received.isoformat(timespec="seconds"),
+            "transmis_le": self.sent_on.isoformat() if self.sent_on else None,
+            "retour": self.feedback,
+            "accuse": self.receipt,
+            "remplace": self.replaced,
+        }
+
+
+@dataclass(frozen=True)
+class ReportsOutcome:
+    """The bilans of the campaign year after the run."""
+
+    year: int
+    state: str  # établis (this run), à jour (unchanged) or sans données
+    folder: str  # relative to the campaign folder
+    files: tuple[str, ...] = ()
+    generated_on: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "annee": self.year,
+            "etat": self.state,
+            "dossier": self.folder,
+            "etablis_le": self.generated_on.isoformat() if self.generated_on else None,
+            "fichiers": list(self.files),
+        }
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The twin of ``cmacop run``: files processed, files left for later, the bilans."""
+
+    root: Path
+    year: int
+    started: datetime
+    finished: datetime
+    files: tuple[FileReport, ...] = ()
+    unchanged: int = 0  # files already processed by an earlier run, not re-read
+    pending: tuple[Left, ...] = ()  # still being copied: the next run looks again
+    ignored: tuple[Left, ...] = ()  # lock, temporary, hidden files
+    unreadable: tuple[Left, ...] = ()
+    reports: ReportsOutcome | None = None
+
+    @property
+    def rejected(self) -> tuple[FileReport, ...]:
+        return tuple(f for f in self.files if not f.accepted)
+
+    @property
+    def nothing_new(self) -> bool:
+        return not self.files and (self.reports is None or self.reports.state != WRITTEN)
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a submission of this run was rejected or a file cannot be read, else 0."""
+        return 1 if self.rejected or self.unreadable else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "campagne": str(self.root),
+            "annee": self.year,
+            "debut": self.started.isoformat(timespec="seconds"),
+            "fin": self.finished.isoformat(timespec="seconds"),
+            "rien_de_nouveau": self.nothing_new,
+            "fichiers": [f.to_dict() for f in self.files],
+            "en_attente": [x.to_dict() for x in self.pending],
+            "illisibles": [x.to_dict() for x in self.unreadable],
+            "ignores": [x.to_dict() for x in self.ignored],
+            "bilans": self.reports.to_dict() if self.reports else None,
+            "totaux": {
+                "traites": len(self.files),
+                "acceptes": len(self.files) - len(self.rejected),
+                "rejetes": len(self.rejected),
+                "deja_traites": self.unchanged,
+                "en_attente": len(self.pending),
+                "illisibles": len(self.unreadable),
+            },
+            "code_sortie": self.exit_code,
+        }
+
+
+def relative(path: Path, root: Path) -> str:
+    """A path as results show it: relative to the campaign folder when inside it."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def recorded_reports(
+    done: ReportState | None, year: int, folder: str, state: str = UP_TO_DATE
+) -> ReportsOutcome | None:
+    """The bilans as the manifest records them (None: never written by a run)."""
+    if done is None:
+        return None
+    if not done.files:
+        return ReportsOutcome(year, NO_DATA, folder)
+    when = date.fromisoformat(done.generated_on) if done.generated_on else None
+    return ReportsOutcome(year, state, folder, tuple(done.files), when)

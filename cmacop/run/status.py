@@ -1,0 +1,161 @@
+"""``cmacop statut``: where each chamber of the registry stands in the campaign.
+
+Per reporting chamber: the last file it dropped (from the run manifest) and
+whether it was valid, the status the store gives it (transmis, hors délai,
+rejeté, manquant), late or not, and when its state last changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from cmacop.campaign.config import Config
+from cmacop.campaign.settings import campaign_year, load_campaign
+from cmacop.run.result import ReportsOutcome, recorded_reports, relative
+from cmacop.run.state import MANIFEST_NAME, FileState, RunState
+
+
+@dataclass(frozen=True)
+class ChamberStatus:
+    chamber: str
+    name: str
+    status: str  # transmis, hors délai, rejeté or manquant (the store's completeness)
+    late: bool  # sent after the deadline, or nothing accepted once the deadline has passed
+    in_force: str | None = None  # the accepted file the consolidation uses
+    sent_on: date | None = None  # its date of transmission
+    last_file: str | None = None  # the last file received, valid or not
+    received: datetime | None = None
+    last_valid: bool | None = None
+    errors: int = 0  # of the last file received
+    warnings: int = 0
+    last_change: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "chambre": self.chamber,
+            "nom": self.name,
+            "statut": self.status,
+            "en_retard": self.late,
+            "fichier_retenu": self.in_force,
+            "transmis_le": self.sent_on.isoformat() if self.sent_on else None,
+            "dernier_fichier": self.last_file,
+            "recu_le": _iso(self.received),
+            "dernier_valide": self.last_valid,
+            "erreurs": self.errors,
+            "avertissements": self.warnings,
+            "dernier_changement": _iso(self.last_change),
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+@dataclass(frozen=True)
+class CampaignStatus:
+    """The twin of ``cmacop statut``."""
+
+    root: Path
+    year: int
+    deadline: date
+    today: date
+    chambers: tuple[ChamberStatus, ...]
+    last_run: dict[str, Any] | None = None
+    reports: ReportsOutcome | None = None
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in self.chambers:
+            out[row.status] = out.get(row.status, 0) + 1
+        out["en retard"] = sum(1 for row in self.chambers if row.late)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "campagne": str(self.root),
+            "annee": self.year,
+            "date_limite": self.deadline.isoformat(),
+            "date_du_jour": self.today.isoformat(),
+            "totaux": self.counts(),
+            "chambres": [c.to_dict() for c in self.chambers],
+            "dernier_traitement": self.last_run,
+            "bilans": self.reports.to_dict() if self.reports else None,
+        }
+
+
+def campaign_status(
+    config: Config | str | Path | None = None,
+    *,
+    year: int | None = None,
+    today: date | None = None,
+) -> CampaignStatus:
+    """Status of every reporting chamber for ``year`` (default ``campagne.annee``)."""
+    import polars as pl
+
+    from cmacop.consolidate.completeness import LATE, MISSING, REJECTED_STATUS, completeness
+    from cmacop.consolidate.store import DEPOSITS, Store
+    from cmacop.cop.registry import load_registry
+
+    cfg = load_campaign(config)
+    year = campaign_year(cfg, year)
+    today = today or date.today()
+    state = RunState.load(cfg.store / MANIFEST_NAME)
+    registry = load_registry()
+    store = Store(cfg.store)
+    comp = completeness(store, year, registry=registry)
+    changed = dict(
+        store.read(DEPOSITS, year)
+        .group_by("chambre")
+        .agg(pl.col("consolide_le").max())
+        .drop_nulls("chambre")
+        .iter_rows()
+    )
+    latest = _latest_files(state, year)
+    rows = []
+    for row in comp.rows:
+        key, last = latest.get(row.chamber, (None, None))
+        received = datetime.fromisoformat(last.received) if last else None
+        moments = [m for m in (changed.get(row.chamber), received) if m is not None]
+        late = row.status == LATE or (
+            row.status in (MISSING, REJECTED_STATUS) and today > comp.deadline
+        )
+        rows.append(
+            ChamberStatus(
+                chamber=row.chamber,
+                name=row.name,
+                status=row.status,
+                late=late,
+                in_force=row.file if row.status not in (MISSING, REJECTED_STATUS) else None,
+                sent_on=row.sent_on if row.status not in (MISSING, REJECTED_STATUS) else None,
+                last_file=f"{relative(cfg.deposit, cfg.root)}/{key}" if key else None,
+                received=received,
+                last_valid=None if last is None else last.accepted,
+                errors=last.errors if last else 0,
+                warnings=last.warnings if last else 0,
+                last_change=max(moments, key=lambda m: m.astimezone(UTC)) if moments else None,
+            )
+        )
+    return CampaignStatus(
+        root=cfg.root,
+        year=year,
+        deadline=comp.deadline,
+        today=today,
+        chambers=tuple(rows),
+        last_run=state.last_run,
+        reports=recorded_reports(
+            state.reports.get(year), year, relative(cfg.reports_dir(year), cfg.root)
+        ),
+    )
+
+
+def _latest_files(state: RunState, year: int) -> dict[str, tuple[str, FileState]]:
+    """Per chamber, the last file of ``year`` received (latest run, then name)."""
+    latest: dict[str, tuple[str, FileState]] = {}
+    files = sorted(state.files.items(), key=lambda kv: (kv[1].received, kv[1].mtime_ns, kv[0]))
+    for key, file in files:
+        if file.year == year and file.chamber:
+            latest[file.chamber] = (key, file)
+    return latest

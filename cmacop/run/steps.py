@@ -1,0 +1,282 @@
+"""The steps of a ``cmacop run`` pass: consolidation with accusés, bilans, housekeeping.
+
+Heavy libraries are imported inside the steps that need them: deciding that
+there is nothing to do (:meth:`Steps.reports_due`) only hashes a few files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cmacop import __version__
+from cmacop.campaign.config import Config
+from cmacop.run.journal import Journal
+from cmacop.run.result import (
+    NO_DATA,
+    REJECTED,
+    WRITTEN,
+    FileReport,
+    ReportsOutcome,
+    recorded_reports,
+    relative,
+)
+from cmacop.run.state import ReportState, RunState, fingerprint
+
+if TYPE_CHECKING:
+    from cmacop.cop.registry import Registry
+
+# A controller's « cmacop consolidate » by hand holds the store a few seconds: wait for it.
+STORE_WAIT_S = 60.0
+# Temporary files of atomic writes older than this were left by a killed process.
+STALE_TEMP_S = 3600.0
+# store.py's layout, named here without importing store.py (it loads polars).
+STORE_TABLES = ("donnees", "depots", "constats")
+
+_ERRNO = {
+    errno.EROFS: "lecteur en lecture seule",
+    errno.ENOSPC: "plus de place sur le disque",
+    errno.EDQUOT: "quota d'espace disque dépassé",
+    errno.EACCES: "droits insuffisants",
+    errno.EPERM: "opération non permise",
+    errno.ENOENT: "fichier ou dossier introuvable",
+    errno.ENOTDIR: "un fichier occupe la place d'un dossier",
+    errno.EISDIR: "un dossier occupe la place d'un fichier",
+    errno.EEXIST: "un fichier existe déjà à cet emplacement",
+    errno.EIO: "erreur d'entrée-sortie du lecteur",
+}
+
+
+def errno_text(exc: OSError) -> str:
+    """A system error in French (the system's own text is English)."""
+    return _ERRNO.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+class Steps:
+    """What a pass does, bound to its campaign, manifest, log and start time."""
+
+    def __init__(self, cfg: Config, state: RunState, log: Journal, started: datetime) -> None:
+        self.cfg, self.state, self.log, self.started = cfg, state, log, started
+        self._registry: Registry | None = None
+        self._root: Path | None = None  # the campaign folder, resolved once
+
+    def rel(self, path: Path) -> str:
+        """:func:`~cmacop.run.result.relative` to the campaign folder (three per file)."""
+        if self._root is None:
+            self._root = self.cfg.root.resolve()
+        try:
+            return path.resolve().relative_to(self._root).as_posix()
+        except ValueError:
+            return relative(path, self.cfg.root)
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            from cmacop.cop.registry import load_registry
+
+            self._registry = load_registry()
+        return self._registry
+
+    # ------------------------------------------------------------------ bilans: due or not
+
+    def report_inputs(self, year: int) -> dict[str, Path | None]:
+        """Every file the bilans of ``year`` are computed from (see ``pipeline.compute_year``)."""
+        cfg, store = self.cfg, self.cfg.store
+        inputs: dict[str, Path | None] = {}
+        data = store / STORE_TABLES[0]
+        if data.is_dir():  # every earlier year feeds the bilan's history
+            for child in data.iterdir():
+                name = child.name
+                if name.startswith("annee=") and name[6:].isdigit() and int(name[6:]) < year:
+                    inputs[f"{data.name}/{name}"] = child / "data.parquet"
+        for table in STORE_TABLES:
+            inputs[f"{table}/annee={year}"] = store / table / f"annee={year}" / "data.parquet"
+        inputs["cibles"] = cfg.targets_file
+        inputs["cle"] = cfg.key_file
+        inputs["base_tfcma"] = cfg.base_file(year)
+        inputs["cmacop.toml"] = cfg.source
+        return inputs
+
+    def reports_due(self, year: int) -> tuple[str, bool]:
+        """The inputs' fingerprint, and whether the bilans must be (re)written."""
+        current = fingerprint(self.report_inputs(year), {"cmacop": __version__})
+        done = self.state.reports.get(year)
+        if done is None or done.fingerprint != current:
+            return current, True
+        return current, any(not (self.cfg.root / f).is_file() for f in done.files)
+
+    def reports_outcome(self, year: int, state: str) -> ReportsOutcome | None:
+        folder = self.rel(self.cfg.reports_dir(year))
+        return recorded_reports(self.state.reports.get(year), year, folder, state)
+
+    # ------------------------------------------------------------------ consolidation
+
+    def consolidate(
+        self, year: int, paths: list[Path], *, exports: bool
+    ) -> list[tuple[FileReport, Path]]:
+        """Validate and consolidate one batch; write each file's accusé; log each verdict.
+
+        ``exports``: rewrite the store's CSV/Excel exports of the year (its last batch).
+        """
+        from cmacop.campaign.settings import command_settings
+        from cmacop.cli.show_validation import counts_text
+        from cmacop.consolidate.completeness import LATE, TRANSMITTED
+        from cmacop.consolidate.year import consolidate_paths
+        from cmacop.files.fsutil import write_bytes_atomic
+        from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
+
+        cfg = self.cfg
+        settings = command_settings(cfg, year=year)
+        out_dir = cfg.feedback_dir(year)
+        result = consolidate_paths(
+            paths,
+            year=year,
+            store=settings.store,
+            targets=settings.targets,
+            key=settings.key,
+            wait=STORE_WAIT_S,
+            now=self.started,
+            feedback_dir=out_dir,
+            feedback_root=cfg.deposit_dir(year),
+            exports=exports,
+            thresholds=settings.thresholds,
+            registry=self.registry,
+        )
+        assert result.validation is not None
+        replaced: dict[tuple[str | None, str | None], str] = {
+            (a.chamber, a.new_sha256): a.old_file for a in result.audit
+        }
+        in_force = {
+            r.chamber: r.file for r in result.completeness.rows if r.status in (TRANSMITTED, LATE)
+        }
+        out = []
+        for outcome, checked in zip(result.files, result.validation.files, strict=True):
+            old = None
+            if outcome.replaced_sha256 is not None:
+                old = replaced.get((outcome.chamber, outcome.sha256)) or self._name_of(
+                    outcome.replaced_sha256
+                )
+            receipt = receipt_path(checked.feedback, checked.path, out_dir)
+            report = FileReport(
+                file=self.rel(checked.path),
+                year=year,
+                chamber=outcome.chamber,
+                sha256=outcome.sha256,
+                outcome=outcome.outcome,
+                errors=outcome.errors,
+                warnings=outcome.warnings,
+                received=self.started,
+                sent_on=checked.sent_on,
+                feedback=self.rel(checked.feedback) if checked.feedback else None,
+                receipt=self.rel(receipt),
+                replaced=old,
+            )
+            chamber = self.registry.get(outcome.chamber) if outcome.chamber else None
+            kept = in_force.get(outcome.chamber or "") if outcome.outcome == REJECTED else None
+            receipt_of = Receipt(
+                name=checked.path.name,
+                where=report.file,
+                year=year,
+                received=self.started,
+                sha256=outcome.sha256,
+                chamber=outcome.chamber,
+                chamber_name=chamber.name if chamber else None,
+                sent_on=checked.sent_on,
+                deadline=result.completeness.deadline,
+                outcome=outcome.outcome,
+                errors=outcome.errors,
+                warnings=outcome.warnings,
+                feedback=checked.feedback.name if checked.feedback else None,
+                replaced=Path(old).name if old else None,
+                kept=Path(kept).name if kept else None,
+                drop_folder=cfg.deposit.name,
+            )
+            write_bytes_atomic(receipt, receipt_bytes(receipt_of))
+            counts = counts_text(outcome.errors, outcome.warnings)
+            if report.accepted:
+                also = f", remplace {old}" if old else ""
+                self.log.info(f"accepté ({outcome.outcome}) : {report.file} — {counts}{also}")
+            else:
+                self.log.warning(f"rejeté : {report.file} — {counts}")
+            out.append((report, checked.path))
+        return out
+
+    def write_exports(self, year: int) -> None:
+        """Rewrite the store's CSV/Excel exports of ``year`` (left stale by a killed run)."""
+        from cmacop.compute.outputs import write_store_exports
+        from cmacop.consolidate.completeness import completeness
+        from cmacop.consolidate.store import Store
+
+        store = Store(self.cfg.store)
+        with store.lock(timeout=STORE_WAIT_S, command="run"):
+            write_store_exports(store, year, completeness(store, year, registry=self.registry))
+        self.log.info(f"exports {year} de la consolidation réécrits")
+
+    def _name_of(self, sha256: str) -> str | None:
+        """The deposit path of an earlier file, from the manifest (audit already written)."""
+        for key, state in self.state.files.items():
+            if state.sha256 == sha256:
+                return f"{self.rel(self.cfg.deposit)}/{key}"
+        return None
+
+    # ------------------------------------------------------------------ bilans
+
+    def build_reports(self, year: int, current: str, today: date) -> ReportsOutcome:
+        """Write every bilan of ``year`` in a staging folder, then move them into place."""
+        from cmacop.consolidate.store import DATA, Store
+
+        cfg = self.cfg
+        final = cfg.reports_dir(year)
+        if Store(cfg.store).read(DATA, year).is_empty():
+            self.state.reports[year] = ReportState(current)
+            self.log.info(f"bilans {year} non établis : aucun bilan de COM {year} accepté")
+            return ReportsOutcome(year, NO_DATA, self.rel(final))
+        from cmacop.campaign.settings import command_settings
+        from cmacop.render import build_report
+
+        staging = cfg.reports / f".{year}.en-cours"
+        shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
+        settings = command_settings(cfg, year=year)
+        result = build_report(
+            year,
+            store=cfg.store,
+            targets_file=settings.targets,
+            key_file=settings.key,
+            base_file=settings.base,
+            out_dir=staging,
+            generated_on=today,
+            cap=settings.cap,
+            weights=settings.weights,
+            share_overrides=settings.share_overrides,
+        )
+        # Each bilan is complete before any is published; the moves take milliseconds.
+        moved = []
+        for path in result.files:
+            target = final / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+            moved.append(self.rel(target))
+        shutil.rmtree(staging, ignore_errors=True)
+        self.state.reports[year] = ReportState(current, moved, today.isoformat())
+        self.log.info(f"bilans {year} établis ({len(moved)} fichiers dans {self.rel(final)})")
+        return ReportsOutcome(year, WRITTEN, self.rel(final), tuple(moved), today)
+
+    # ------------------------------------------------------------------ housekeeping
+
+    def sweep(self) -> None:
+        """Remove temporary files that killed processes left in cmacop's output folders."""
+        now = time.time()
+        for top in (self.cfg.feedback, self.cfg.reports, self.cfg.store):
+            for folder, _, names in os.walk(top):
+                for name in names:
+                    if name.startswith(".") and name.endswith(".tmp"):
+                        path = Path(folder) / name
+                        with contextlib.suppress(OSError):
+                            if now - path.stat().st_mtime > STALE_TEMP_S:
+                                path.unlink()

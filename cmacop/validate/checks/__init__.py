@@ -1,0 +1,157 @@
+"""The checks behind ``cmacop validate``, one module per domain.
+
+``discovery`` finds the files, ``structure`` and ``identity`` judge the
+layout and who sent what, ``values`` reads each value cell, ``tabular`` runs
+the pandera schema generated from the catalogue, ``plausibility`` compares
+with targets and last year (``history``). They share the small types below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cmacop.cop.catalogue import Catalogue, Indicator
+from cmacop.cop.registry import Registry
+from cmacop.errors import UsageError
+from cmacop.validate.findings import Finding, value_text
+from cmacop.validate.submission import Cell, Submission
+
+TargetKey = tuple[str, int, str]  # (chambre, annee, code)
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Plausibility thresholds (warnings only)."""
+
+    high: float = 3.0  # realised above high × target: W-PLAUS-001
+    low: float = 0.10  # realised below low × target: W-PLAUS-002
+    change: float = 0.50  # change above ±change × last year's value: W-PLAUS-003
+
+    def __post_init__(self) -> None:
+        if not self.high > 1:
+            raise UsageError(f"seuil haut non valide ({self.high}) : il doit dépasser 1")
+        if not 0 <= self.low < 1:
+            raise UsageError(f"seuil bas non valide ({self.low}) : il doit être entre 0 et 1")
+        if not self.change > 0:
+            raise UsageError(
+                f"seuil de variation non valide ({self.change}) : il doit être positif"
+            )
+
+
+@dataclass
+class Context:
+    """Everything the checks compare a submission with."""
+
+    catalogue: Catalogue
+    registry: Registry
+    year: int | None = None  # --year
+    targets: Mapping[TargetKey, int] | None = None  # --targets (COM targets)
+    key: Mapping[str, int] | None = None  # --key: allocation key of the derived targets
+    history: Mapping[TargetKey, float] = field(default_factory=dict)  # --history
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    _targets: dict[tuple[str, int], dict[str, int | None]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def catalogue_hash(self) -> str:
+        """The catalogue's fingerprint, computed once per run (templates record it)."""
+        return self.catalogue.content_hash
+
+    def targets_for(self, chamber: str, year: int) -> dict[str, int | None] | None:
+        """The chamber's known targets of ``year`` by indicator code (None: no target).
+
+        Without COM targets there is no reference: the workbook's Cible column
+        is the target (None is returned). With them, an indicator without a
+        COM target gets the target derived from the national target and the
+        allocation key (``cmacop.cop.targets``) when a key is given; an indicator
+        missing from the result is unknown, and its Cible column is used.
+        """
+        if self.targets is None:
+            return None
+        known = self._targets.get((chamber, year))
+        if known is None:
+            known = {}
+            if self.key is not None and chamber in self.key:
+                from cmacop.cop.targets import regional_targets
+
+                rows = regional_targets(year, self.catalogue, self.targets, self.key, [chamber])
+                known = {row.code: row.target for row in rows}
+            for (ch, yr, code), target in self.targets.items():
+                if ch == chamber and yr == year:
+                    known[code] = target
+            self._targets[(chamber, year)] = known
+        return known
+
+
+@dataclass
+class Record:
+    """One indicator value of one file, as parsed (input of the tabular and plausibility checks)."""
+
+    file: int  # index of the file in the run
+    indicator: Indicator
+    cell: Cell  # the Réalisé cell (or CSV field)
+    value: float | None  # None when blank or unreadable
+    blank: bool
+    target: int | None = None
+    comment: str = ""
+    comment_cell: Cell | None = None
+
+
+@dataclass
+class FileCheck:
+    """The working state of one file while it is checked."""
+
+    index: int
+    path: Path
+    display: str  # the path as the report shows it
+    sha256: str | None = None
+    sub: Submission | None = None
+    findings: list[Finding] = field(default_factory=list)
+    chamber: str | None = None
+    year: int | None = None
+    sent_on: date | None = None
+    template_version: str | None = None
+    records: list[Record] = field(default_factory=list)
+    data: bytes | None = None  # kept only when a feedback workbook is asked for
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        *,
+        at: Cell | None = None,
+        sheet: str | None = None,
+        cell: str | None = None,
+        line: int | None = None,
+        indicator: str | None = None,
+        value: Any = _UNSET,
+    ) -> None:
+        """Record a finding at ``at`` (a cell or CSV field), at ``sheet``/``cell`` or a CSV line."""
+        column = None
+        if at is not None:
+            if at.line is not None:
+                line, column = at.line, at.ref
+            else:
+                sheet, cell = at.sheet, at.ref
+            if value is _UNSET:
+                value = at.value
+        self.findings.append(
+            Finding(
+                code=code,
+                file=self.display,
+                message=message,
+                hint=hint,
+                sheet=sheet,
+                cell=cell,
+                line=line,
+                column=column,
+                indicator=indicator,
+                value=None if value is _UNSET else value_text(value),
+            )
+        )

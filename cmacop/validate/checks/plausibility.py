@@ -1,0 +1,90 @@
+"""Plausibility warnings: a value far from the chamber's target or from last year,
+a stock that went down, a gap to the target left unexplained."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cmacop.french import fmt_percent
+from cmacop.validate.checks import Context, FileCheck, Record
+from cmacop.validate.findings import fmt_amount
+
+_CHECK_HINT = "Vérifiez la valeur ; si elle est juste, expliquez-la dans la colonne Commentaire."
+
+
+def check_plausibility(files: Iterable[FileCheck], ctx: Context) -> None:
+    for fc in files:
+        for record in fc.records:
+            if record.value is not None:
+                _against_target(fc, record, ctx)
+                _against_history(fc, record, ctx)
+
+
+def _against_target(fc: FileCheck, record: Record, ctx: Context) -> None:
+    target, value = record.target, record.value
+    if not target or value is None:  # no target, or a COM target of 0 ("no target")
+        return
+    th = ctx.thresholds
+    code = record.indicator.code
+    if value > th.high * target:
+        fc.add(
+            "W-PLAUS-001",
+            f"réalisé ({fmt_amount(value)}) supérieur à {fmt_amount(th.high)} fois la cible "
+            f"({fmt_amount(target)})",
+            _CHECK_HINT,
+            at=record.cell,
+            indicator=code,
+        )
+    elif value < th.low * target:
+        fc.add(
+            "W-PLAUS-002",
+            f"réalisé ({fmt_amount(value)}) inférieur à {fmt_percent(th.low, 0)} de la cible "
+            f"({fmt_amount(target)})",
+            _CHECK_HINT,
+            at=record.cell,
+            indicator=code,
+        )
+    if value < target and not record.comment.strip():
+        # Code de l'artisanat, R. 323-24: the yearly COM report explains the gaps to targets.
+        fc.add(
+            "W-PLAUS-005",
+            f"écart non justifié : réalisé ({fmt_amount(value)}) inférieur à la cible "
+            f"({fmt_amount(target)}) sans commentaire",
+            "Expliquez l'écart dans la colonne Commentaire (art. R. 323-24 du code de "
+            "l'artisanat).",
+            at=record.comment_cell or record.cell,
+            indicator=code,
+            value=None,
+        )
+
+
+def _against_history(fc: FileCheck, record: Record, ctx: Context) -> None:
+    if fc.chamber is None or fc.year is None or record.value is None:
+        return
+    ind = record.indicator
+    previous = ctx.history.get((fc.chamber, fc.year - 1, ind.code))
+    if previous is None:
+        return
+    value = record.value
+    if ind.kind == "stock" and value < previous:
+        fc.add(
+            "W-PLAUS-004",
+            f"indicateur de stock en baisse : {fmt_amount(value)} contre "
+            f"{fmt_amount(previous)} en {fc.year - 1}",
+            "Un stock (niveau au 31 décembre) ne baisse que si des engagements ont pris fin : "
+            "vérifiez et expliquez-le en commentaire.",
+            at=record.cell,
+            indicator=ind.code,
+        )
+    # No percentage of change exists from 0: only non-zero previous values are compared.
+    if previous > 0 and abs(value - previous) > ctx.thresholds.change * previous:
+        change = (value - previous) / previous
+        sign = "+" if change > 0 else "−"
+        fc.add(
+            "W-PLAUS-003",
+            f"variation de {sign}{fmt_percent(abs(change), 0)} par rapport à l'année précédente "
+            f"({fmt_amount(value)} contre {fmt_amount(previous)} en {fc.year - 1})",
+            _CHECK_HINT,
+            at=record.cell,
+            indicator=ind.code,
+        )

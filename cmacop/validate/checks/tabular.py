@@ -1,0 +1,220 @@
+"""The tabular checks, as one pandera schema (polars backend) generated from the catalogue.
+
+Every parsed value of every file of the run is one row of a single frame
+(``fichier``, ``code``, ``realise``, ``vide``, ``cible``), validated in one
+call: per-unit rules (whole numbers, bounds), completeness where a target
+exists, and the catalogue's "must not exceed" rules as cross-row checks.
+Each check is named after the finding code it produces; pandera's failure
+cases (one per row and check) become findings located at the cell.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cmacop.cop.catalogue import Catalogue
+from cmacop.validate.checks import FileCheck, Record
+from cmacop.validate.findings import fmt_amount
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
+    import polars as pl
+
+
+@dataclass(frozen=True)
+class UnitRule:
+    """What a value of a unit may be (the template's Excel data validation says the same)."""
+
+    whole: bool
+    minimum: float | None
+    maximum: float | None
+
+
+UNIT_RULES = {
+    "nombre": UnitRule(whole=True, minimum=0, maximum=None),
+    "%": UnitRule(whole=False, minimum=0, maximum=100),
+    "€": UnitRule(whole=False, minimum=0, maximum=None),
+    "tCO2e": UnitRule(whole=False, minimum=0, maximum=None),
+}
+CEILING = "E-COHER-001"
+
+
+def import_pandera() -> None:
+    """Import pandera's polars API without hypothesis, even where hypothesis is installed.
+
+    pandera imports hypothesis (about 0,08 s, a third of a ``cmacop validate`` start-up)
+    only to offer data synthesis, which cmacop never uses; its strategies module falls back
+    to placeholders when the import fails. Where hypothesis is already imported (the test
+    suite), nothing is blocked and pandera sees it as usual.
+    """
+    if "pandera.strategies.base_strategies" in sys.modules:
+        return
+    block = "hypothesis" not in sys.modules
+    if block:
+        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import → ImportError
+    try:
+        import pandera.polars
+        import pandera.strategies.base_strategies  # noqa: F401
+    finally:
+        if block and sys.modules.get("hypothesis", 0) is None:
+            del sys.modules["hypothesis"]
+
+
+def build_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
+    """The pandera schema of a run's frame, generated from the catalogue's units and ceilings."""
+    import_pandera()
+    import pandera.polars as pa
+    import polars as pl
+
+    by_minimum: dict[float, list[str]] = defaultdict(list)
+    by_maximum: dict[float, list[str]] = defaultdict(list)
+    whole: list[str] = []
+    for ind in catalogue.all_indicators:
+        rule = UNIT_RULES[ind.unit]
+        if rule.minimum is not None:
+            by_minimum[rule.minimum].append(ind.code)
+        if rule.maximum is not None:
+            by_maximum[rule.maximum].append(ind.code)
+        if rule.whole:
+            whole.append(ind.code)
+    value = pl.col("realise")
+    checks = []
+    for minimum, codes in sorted(by_minimum.items()):
+        checks.append(_check("E-VAL-004", codes, value >= minimum))
+    for maximum, codes in sorted(by_maximum.items()):
+        checks.append(_check("E-VAL-009", codes, value <= maximum))
+    if whole:
+        checks.append(_check("E-VAL-003", whole, value == value.round(0)))
+    activity = [i.code for i in catalogue.indicators]
+    # An activity indicator with a target (> 0: a COM target of 0 means "no target") needs a value.
+    checks.append(
+        _check("E-COMPL-001", activity, ~(pl.col("vide") & (pl.col("cible") > 0)), values=False)
+    )
+    capped = {i.code: i.ceiling for i in catalogue.indicators if i.ceiling is not None}
+    if capped:
+        # The value, in the same file, of the indicator each row must not exceed.
+        ceiling = pl.coalesce(
+            pl.when(pl.col("code") == code).then(
+                value.filter(pl.col("code") == cap).first().over("fichier")
+            )
+            for code, cap in capped.items()
+        )
+        checks.append(_check(CEILING, list(capped), ceiling.is_null() | (value <= ceiling)))
+    return pa.DataFrameSchema(
+        {
+            "fichier": pa.Column(pl.Int64),
+            "code": pa.Column(pl.String),
+            "realise": pa.Column(pl.Float64, nullable=True),
+            "vide": pa.Column(pl.Boolean),
+            "cible": pa.Column(pl.Int64, nullable=True),
+        },
+        checks=checks,
+        name="valeurs du bilan de COM",
+        strict=True,
+    )
+
+
+def _check(name: str, codes: Sequence[str], condition: pl.Expr, *, values: bool = True) -> Any:
+    """A dataframe-level check: rows of ``codes`` (with a value, when ``values``) must satisfy it."""
+    import pandera.polars as pa
+    import polars as pl
+
+    applies = pl.col("code").is_in(list(codes))
+    if values:
+        applies = applies & pl.col("realise").is_not_null()
+    expr = (~applies | condition.fill_null(True)).alias("ok")
+
+    def check(data: Any) -> pl.LazyFrame:
+        frame: pl.LazyFrame = data.lazyframe
+        return frame.select(expr)
+
+    return pa.Check(check, name=name)
+
+
+def frame_of(records: Sequence[Record]) -> pl.DataFrame:
+    import polars as pl
+
+    return pl.DataFrame(
+        {
+            "fichier": [r.file for r in records],
+            "code": [r.indicator.code for r in records],
+            "realise": [r.value for r in records],
+            "vide": [r.blank for r in records],
+            "cible": [r.target for r in records],
+        },
+        schema={
+            "fichier": pl.Int64,
+            "code": pl.String,
+            "realise": pl.Float64,
+            "vide": pl.Boolean,
+            "cible": pl.Int64,
+        },
+    )
+
+
+def check_tabular(files: Sequence[FileCheck], catalogue: Catalogue) -> None:
+    """Validate every record of the run in one pandera call; failures become findings."""
+    records = [r for fc in files for r in fc.records]
+    if not records:
+        return
+    import pandera.errors
+
+    schema = build_schema(catalogue)
+    try:
+        schema.validate(frame_of(records), lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        failures = exc.failure_cases.select("check", "index").rows()
+    else:
+        return
+    by_code = {(r.file, r.indicator.code): r for r in records}
+    for check, index in sorted(failures, key=lambda f: (f[1] is None, f[1] or 0, f[0])):
+        if index is None:  # a column-level failure: the frame builder broke its own schema
+            raise RuntimeError(f"unexpected schema failure {check!r}")
+        record = records[index]
+        _translate(files[record.file], check, record, by_code)
+
+
+_MESSAGES = {
+    "E-VAL-004": ("valeur négative ({value})", "Saisissez un nombre positif ou nul."),
+    "E-VAL-009": (
+        "pourcentage hors de l'intervalle 0 à 100 ({value})",
+        "Saisissez un pourcentage entre 0 et 100 (87,5 pour 87,5 %).",
+    ),
+    "E-VAL-003": (
+        "nombre décimal ({value}) pour un indicateur qui compte des unités",
+        "Saisissez un nombre entier, sans décimales.",
+    ),
+    "E-COMPL-001": (
+        "réalisé manquant alors que la chambre a une cible ({target})",
+        "Saisissez le réalisé de l'année ; 0 si aucune réalisation.",
+    ),
+}
+
+
+def _translate(
+    fc: FileCheck, check: str, record: Record, by_code: dict[tuple[int, str], Record]
+) -> None:
+    ind = record.indicator
+    value = fmt_amount(record.value)
+    if check in _MESSAGES:
+        message, hint = _MESSAGES[check]
+        message = message.format(value=value, target=fmt_amount(record.target))
+        fc.add(check, message, hint, at=record.cell, indicator=ind.code)
+    elif check == CEILING and ind.ceiling is not None:
+        code, ceiling_code = ind.code, ind.ceiling
+        ceiling = by_code[(record.file, ceiling_code)]
+        fc.add(
+            CEILING,
+            f"{code} ({record.cell.location} = {value}) dépasse {ceiling_code} "
+            f"({ceiling.cell.location} = {fmt_amount(ceiling.value)}) : "
+            f"« {ind.label} » ne peut pas dépasser « {ceiling.indicator.label} »",
+            f"Vérifiez les deux valeurs : {code} est une partie de {ceiling_code}.",
+            at=record.cell,
+            indicator=code,
+        )
+    else:
+        raise RuntimeError(f"unknown schema check {check!r}")

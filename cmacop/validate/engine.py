@@ -1,0 +1,292 @@
+"""``cmacop validate`` as a library: every problem of every submission, as data.
+
+:func:`validate_paths` reads each file once (read-only), runs every check
+(``cmacop.validate.checks``) and returns a :class:`ValidationReport`; rendering lives in
+``render_validation.py`` and the annotated workbooks in ``feedback.py``. A bad
+file is a finding, never an exception: only usage errors (a path that does not
+exist, an unreadable targets file) raise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.contract import SHEET_META
+from cmacop.cop.registry import Registry, load_registry
+from cmacop.errors import InputFileError
+from cmacop.files.fsutil import sha256_bytes
+from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, UnsafeWorkbookError
+from cmacop.validate.checks import Context, FileCheck, Record, TargetKey, Thresholds
+from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, Skipped, discover
+from cmacop.validate.checks.identity import check_duplicates, check_identity
+from cmacop.validate.checks.plausibility import check_plausibility
+from cmacop.validate.checks.structure import CONTRACT_SHEETS, check_csv, check_workbook
+from cmacop.validate.checks.tabular import check_tabular
+from cmacop.validate.checks.values import check_values
+from cmacop.validate.findings import Finding, sort_key
+
+__all__ = ["FileResult", "Skipped", "Thresholds", "ValidationReport", "validate_paths"]
+
+# A submission is ~15 KB; anything above this is not read at all (zip bombs start small,
+# but a 2 GB "workbook" on the shared drive must not be loaded into memory either).
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+VALID = "valide"
+INVALID = "invalide"
+_SHEET_ORDER = {name: i for i, name in enumerate((*CONTRACT_SHEETS, SHEET_META))}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """The verdict on one file: its findings and what was read from it."""
+
+    path: Path
+    display: str
+    sha256: str | None
+    kind: str | None  # "xlsx", "csv", or None when unreadable or unsupported
+    chamber: str | None
+    year: int | None
+    sent_on: date | None
+    template_version: str | None
+    findings: tuple[Finding, ...]
+    strict: bool = False
+    feedback: Path | None = None
+    # The parsed values, for consolidation (not part of the JSON report).
+    records: tuple[Record, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0 and not (self.strict and self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fichier": self.display,
+            "sha256": self.sha256,
+            "format": self.kind,
+            "chambre": self.chamber,
+            "annee": self.year,
+            "date_transmission": self.sent_on.isoformat() if self.sent_on else None,
+            "version_modele": self.template_version,
+            "statut": VALID if self.valid else INVALID,
+            "erreurs": self.errors,
+            "avertissements": self.warnings,
+            "retour": str(self.feedback) if self.feedback else None,
+            "constats": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """All files of a run; ``exit_code`` is what ``cmacop validate`` exits with."""
+
+    files: tuple[FileResult, ...]
+    skipped: tuple[Skipped, ...] = ()
+    strict: bool = False
+    year: int | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(f.errors for f in self.files)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.warnings for f in self.files)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for result in self.files for f in result.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every file is valid, 1 otherwise (warnings count with ``strict``)."""
+        return 0 if all(f.valid for f in self.files) else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "annee": self.year,
+            "strict": self.strict,
+            "fichiers": [f.to_dict() for f in self.files],
+            "ignores": [s.to_dict() for s in self.skipped],
+            "totaux": {
+                "fichiers": len(self.files),
+                "valides": sum(1 for f in self.files if f.valid),
+                "invalides": sum(1 for f in self.files if not f.valid),
+                "erreurs": self.errors,
+                "avertissements": self.warnings,
+                "ignores": len(self.skipped),
+            },
+            "code_sortie": self.exit_code,
+        }
+
+
+def validate_paths(
+    paths: Iterable[str | Path],
+    *,
+    year: int | None = None,
+    targets: str | Path | Mapping[TargetKey, int] | None = None,
+    key: str | Path | Mapping[str, int] | None = None,
+    history: str | Path | None = None,
+    strict: bool = False,
+    thresholds: Thresholds | None = None,
+    catalogue: Catalogue | str | Path | None = None,
+    registry: Registry | str | Path | None = None,
+    feedback_dir: str | Path | None = None,
+    settle_seconds: float = 0,
+    feedback_root: str | Path | None = None,
+) -> ValidationReport:
+    """Check every submission found under ``paths`` and return the report.
+
+    ``targets`` (a ``chambre,annee,code,cible`` file or a mapping) are the
+    chambers' COM targets: a workbook's Cible column must match them, and
+    ``key`` (``chambre,entreprises``) derives the targets a COM does not set.
+    Without them the Cible column of each workbook is the target (a CSV then
+    has none).
+    ``history`` is last year's store or submissions folder. With
+    ``feedback_dir``, an annotated copy of each file is written there (in the same
+    sub-folder as the file's under ``feedback_root``, when given). Files
+    modified less than ``settle_seconds`` ago (still copying) are skipped.
+    """
+    from cmacop.validate.checks.history import load_history
+
+    cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+    reg = registry if isinstance(registry, Registry) else load_registry(registry)
+    if isinstance(targets, (str, Path)):
+        from cmacop.cop.referentiel import read_targets
+
+        targets = read_targets(targets, cat, reg)
+    if isinstance(key, (str, Path)):
+        from cmacop.cop.referentiel import read_key
+
+        key = read_key(key, reg)
+    ctx = Context(
+        catalogue=cat,
+        registry=reg,
+        year=year,
+        targets=targets,
+        key=key,
+        history=load_history(history, cat) if history is not None else {},
+        thresholds=thresholds or Thresholds(),
+    )
+    out = Path(feedback_dir) if feedback_dir is not None else None
+    found, skipped = discover(paths, exclude=out, settle_seconds=settle_seconds)
+    checks = [_check_file(i, path, ctx, keep=out is not None) for i, path in enumerate(found)]
+    check_duplicates(checks)
+    check_tabular(checks, cat)
+    check_plausibility(checks, ctx)
+    for fc in checks:
+        fc.findings.sort(key=lambda f: sort_key(f, _SHEET_ORDER))
+    written: dict[int, Path] = {}
+    if out is not None:
+        from cmacop.validate.feedback import write_feedback
+
+        root = Path(feedback_root) if feedback_root is not None else None
+        written = write_feedback(checks, out, root)
+    results = tuple(_result(fc, strict, written.get(fc.index)) for fc in checks)
+    return ValidationReport(results, tuple(skipped), strict, year)
+
+
+def _result(fc: FileCheck, strict: bool, feedback: Path | None) -> FileResult:
+    return FileResult(
+        path=fc.path,
+        display=fc.display,
+        sha256=fc.sha256,
+        kind=fc.sub.kind if fc.sub is not None else None,
+        chamber=fc.chamber,
+        year=fc.year,
+        sent_on=fc.sent_on,
+        template_version=fc.template_version,
+        findings=tuple(fc.findings),
+        strict=strict,
+        feedback=feedback,
+        records=tuple(fc.records),
+    )
+
+
+_READ_ERRORS: tuple[tuple[type[InputFileError], str], ...] = (
+    (EncryptedWorkbookError, "E-STRUCT-003"),
+    (LegacyWorkbookError, "E-STRUCT-001"),
+    (UnsafeWorkbookError, "E-STRUCT-004"),
+    (InputFileError, "E-STRUCT-002"),
+)
+
+
+def _check_file(index: int, path: Path, ctx: Context, *, keep: bool) -> FileCheck:
+    """Read one file (never modified) and run the per-file checks."""
+    from cmacop.validate.submission import read_submission
+
+    fc = FileCheck(index, path, str(path))
+    data = _read(fc)
+    if data is None:
+        return fc
+    if keep:
+        fc.data = data
+    try:
+        fc.sub = read_submission(path, data)
+    except InputFileError as exc:
+        code = next(c for kind, c in _READ_ERRORS if isinstance(exc, kind))
+        fc.add(code, exc.message.removeprefix(f"{path.name} : "), exc.hint)
+        return fc
+    except Exception as exc:  # hostile input may break the reader anywhere: a finding, no crash
+        fc.add(
+            "E-STRUCT-002",
+            f"fichier endommagé ou non conforme ({type(exc).__name__})",
+            "Ouvrez-le dans Excel et enregistrez-le à nouveau au format .xlsx.",
+        )
+        return fc
+    check_identity(fc, ctx)
+    rows = check_workbook(fc, ctx) if fc.sub.kind == "xlsx" else check_csv(fc, ctx)
+    check_values(fc, rows, ctx)
+    return fc
+
+
+def _read(fc: FileCheck) -> bytes | None:
+    """The file's bytes, its hash recorded; None (and a finding) when it is not to be parsed."""
+    path = fc.path
+    supported = path.suffix.lower() in SUPPORTED_SUFFIXES
+    try:
+        size = path.stat().st_size
+        if supported and size <= MAX_INPUT_BYTES:
+            data = path.read_bytes()
+            fc.sha256 = sha256_bytes(data)
+            return data
+        fc.sha256 = _hash_file(path)
+    except OSError as exc:
+        fc.add(
+            "E-STRUCT-002", f"fichier illisible ({exc.strerror})", "Vérifiez les droits d'accès."
+        )
+        return None
+    if not supported:
+        fc.add(
+            "E-STRUCT-001",
+            "format non pris en charge : enregistrez le fichier au format .xlsx",
+            "Formats acceptés : .xlsx ou .xlsm (modèle cmacop), .csv (format long).",
+            value=path.suffix or "(sans extension)",
+        )
+    else:
+        fc.add(
+            "E-STRUCT-004",
+            f"fichier anormalement volumineux ({size // (1024 * 1024)} Mo)",
+            "Repartez du modèle vierge généré par cmacop template.",
+        )
+    return None
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,190 @@
+"""The workbook a controller sends back to a chamber: ``<stem>_controle.xlsx``.
+
+For a workbook: a copy of the chamber's own file (the original is never
+touched), each offending cell filled red (error) or orange (warning) with an
+Excel comment holding the message and the hint, and a first sheet
+``Contrôles`` listing every finding with a link to its cell. For a CSV or an
+unreadable file: a workbook with the ``Contrôles`` sheet only, by line.
+
+The copy is made by editing the chamber's ``.xlsx`` package (``xlsxpatch``, a
+few milliseconds a file). openpyxl (~60 ms) is the fallback for what the
+patcher leaves alone — a marked sheet that already has comments or a VML
+drawing (a feedback workbook sent back corrected), a macro-enabled or Strict
+Open XML workbook, XML it cannot make sense of: openpyxl then fills the cells
+and writes the comments, and the patcher adds the ``Contrôles`` sheet to its
+result. A workbook neither can open gets the ``Contrôles`` sheet alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from cmacop.files.fsutil import write_bytes_atomic
+from cmacop.files.xlsxpatch import (
+    Mark,
+    NewCell,
+    NewSheet,
+    Style,
+    UnsupportedWorkbook,
+    annotate,
+    new_workbook,
+)
+from cmacop.files.xlsxpatch.sheets import AUTHOR
+from cmacop.french import safe_text
+from cmacop.validate.checks import FileCheck
+from cmacop.validate.findings import ERROR, WARNING, Finding
+
+SHEET = "Contrôles"
+FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C"}  # Excel's "bad" red and "neutral" orange
+COLUMNS = ("Gravité", "Code", "Emplacement", "Indicateur", "Valeur", "Message", "Conseil")
+WIDTHS = (14, 13, 26, 11, 22, 80, 70)
+SUFFIX = "_controle.xlsx"
+_TITLE = Style(bold=True, size=13)
+_HEADER = Style(bold=True, color="FFFFFF", fill="1F3864")
+_TOP, _WRAP = Style(top=True), Style(top=True, wrap=True)
+_SEVERITY = {severity: Style(top=True, fill=rgb) for severity, rgb in FILLS.items()}
+_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
+
+
+def feedback_name(path: Path, used: set[str]) -> str:
+    """``COM_2024_CMAR-84.xlsx`` → ``COM_2024_CMAR-84_controle.xlsx`` (numbered if taken)."""
+    name = f"{path.stem}{SUFFIX}"
+    n = 2
+    while name.lower() in used:
+        name = f"{path.stem}_{n}{SUFFIX}"
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def write_feedback(
+    files: Sequence[FileCheck], out_dir: Path, root: Path | None = None
+) -> dict[int, Path]:
+    """Write one feedback workbook per file into ``out_dir``; file index → path written.
+
+    ``root``: the folder the files were deposited in; a file in a sub-folder of it gets
+    its feedback in the same sub-folder of ``out_dir`` (``depot/2024/CMAR-84/bilan.xlsx``
+    → ``retours/2024/CMAR-84/bilan_controle.xlsx``), so that two chambers' files of the
+    same name never share a feedback name, from one run to the next.
+    """
+    written: dict[int, Path] = {}
+    used: dict[Path, set[str]] = defaultdict(set)
+    for fc in files:
+        folder = out_dir
+        if root is not None:
+            with contextlib.suppress(ValueError):
+                folder = out_dir / fc.path.parent.relative_to(root)
+        target = folder / feedback_name(fc.path, used[folder])
+        write_bytes_atomic(target, feedback_workbook(fc))
+        written[fc.index] = target
+    return written
+
+
+def feedback_workbook(fc: FileCheck) -> bytes:
+    """The feedback workbook of one file: the annotated copy, else the listing alone."""
+    sheet = controls_sheet(fc)
+    if fc.sub is not None and fc.sub.kind == "xlsx" and fc.data is not None:
+        marks = cell_marks(fc.findings)
+        try:
+            return annotate(fc.data, marks, sheet)
+        except UnsupportedWorkbook:
+            pass
+        marked = marked_by_openpyxl(fc.data, marks)
+        if marked is not None:
+            try:
+                return annotate(marked, (), sheet)
+            except UnsupportedWorkbook:
+                pass
+    return new_workbook(sheet)
+
+
+def cell_marks(findings: Sequence[Finding]) -> list[Mark]:
+    """One mark per offending cell: the worse severity's colour, every message and hint."""
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet and f.cell:
+            by_cell[(f.sheet, f.cell)].append(f)
+    marks = []
+    for (sheet, ref), found in by_cell.items():
+        worst = ERROR if any(f.is_error for f in found) else WARNING
+        text = "\n\n".join(
+            f"{f.code} : {_safe(f.message)}" + (f"\n→ {_safe(f.hint)}" if f.hint else "")
+            for f in found
+        )
+        marks.append(Mark(sheet, ref, FILLS[worst], text, min(60 + 60 * len(found), 400)))
+    return marks
+
+
+def controls_sheet(fc: FileCheck) -> NewSheet:
+    """The ``Contrôles`` sheet: title, summary, then one row per finding from row 5."""
+    errors = sum(1 for f in fc.findings if f.is_error)
+    rows: list[tuple[int, tuple[NewCell, ...]]] = [
+        (1, (NewCell(f"Contrôle de {safe_text(fc.path.name)}", _TITLE),)),
+        (2, (NewCell(_summary(errors, len(fc.findings) - errors)),)),
+        (4, tuple(NewCell(name, _HEADER) for name in COLUMNS)),
+    ]
+    for row, f in enumerate(fc.findings, start=5):
+        values = (f.severity, f.code, f.location, f.indicator, f.value, f.message, f.hint)
+        cells = [
+            NewCell(None if v is None else _safe(v), _WRAP if col >= 6 else _TOP)
+            for col, v in enumerate(values, start=1)
+        ]
+        cells[0] = NewCell(f.severity, _SEVERITY[f.severity])
+        if f.sheet and f.cell and f.sheet != SHEET:
+            cells[2] = NewCell(cells[2].value, _TOP, link=(f.sheet, f.cell))
+        rows.append((row, tuple(cells)))
+    return NewSheet(SHEET, tuple(rows), WIDTHS, frozen_rows=4)
+
+
+def marked_by_openpyxl(data: bytes, marks: Sequence[Mark]) -> bytes | None:
+    """The fallback: the workbook with ``marks`` applied by openpyxl (None if it cannot)."""
+    from openpyxl import load_workbook
+    from openpyxl.cell.cell import Cell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # unsupported extensions, data validation lists…
+            book = load_workbook(io.BytesIO(data), rich_text=False)
+        for mark in marks:
+            ws = book[mark.sheet] if mark.sheet in book.sheetnames else None
+            cell = ws[mark.ref] if isinstance(ws, Worksheet) else None
+            if not isinstance(cell, Cell):  # a range, or inside a merged range: only listed
+                continue
+            cell.fill = PatternFill("solid", fgColor=f"FF{mark.fill}")  # opaque, as the patcher
+            comment = Comment(mark.comment, AUTHOR)
+            comment.width, comment.height = 360, mark.height
+            cell.comment = comment
+        out = io.BytesIO()
+        book.save(out)
+    except Exception:  # our reader accepted the file; openpyxl is stricter: the listing will do
+        return None
+    return out.getvalue()
+
+
+@lru_cache(maxsize=4096)
+def _safe(text: str) -> str:
+    """:func:`safe_text`, quicker on the usual text: the same result when nothing needs escaping.
+
+    ``isprintable`` is false for every character ``safe_text`` escapes (control,
+    format, private, unassigned, line and paragraph separators); the spaces it
+    also rejects are kept as they are by both.
+    """
+    return text if _SPACES.sub("", text).isprintable() else safe_text(text)
+
+
+def _summary(errors: int, warnings_: int) -> str:
+    from cmacop.cli.show_validation import counts_text
+
+    if not errors and not warnings_:
+        return "Aucun problème détecté : le fichier est valide."
+    return counts_text(errors, warnings_) + " (détail ci-dessous ; cliquez sur un emplacement)"
