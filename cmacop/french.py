@@ -1,7 +1,9 @@
-"""Turning results into text people read: French number formats, tables, CSV and JSON.
+"""French for people and safe text for machines: numbers, amounts, dates, plurals; JSON and CSV.
 
-``compute.py`` and ``validate.py`` return data; only this module (and the Jinja
-templates) formats it.
+The library returns data; this module (and the Jinja templates of the bilans) formats
+it. :func:`to_json` is the one JSON writer of every ``--format json`` output, and
+:func:`to_csv` / :func:`french_csv` the CSV writers for machines and for French Excel.
+Anyone may import it: it imports nothing of cmacop.
 """
 
 from __future__ import annotations
@@ -69,6 +71,15 @@ def fmt_date(value: date | datetime | None) -> str:
     return f"{day} {MONTHS[value.month - 1]} {value.year}"
 
 
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """``0 fichier``, ``1 fichier``, ``2 fichiers`` (French: the plural starts at 2).
+
+    ``many`` for irregular plurals and agreements: ``plural(n, "dépôt rejeté", "dépôts
+    rejetés")``.
+    """
+    return f"{count} {one if count < 2 else many or one + 's'}"
+
+
 @functools.cache
 def _escape_char(ch: str) -> str:
     category = unicodedata.category(ch)
@@ -98,8 +109,17 @@ def safe_text(text: object) -> str:
 
 
 def to_json(data: Any) -> str:
-    """Stable JSON for machines (UTF-8, sorted keys are not imposed: order is meaningful)."""
-    return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+    """JSON for machines and terminals, the one writer of every ``--format json`` output.
+
+    UTF-8, indented, keys in the order given (it is meaningful); decimals and dates as
+    strings. Control and format characters (ESC, bidi overrides, line separators) that a
+    submission may carry are ``\\u``-escaped, so that the output can be shown in a
+    terminal as is; the no-break spaces of French numbers stay as they are.
+    """
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    if not text.isprintable():
+        text = "".join(map(_json_char, text))
+    return text + "\n"
 
 
 def _json_default(value: Any) -> Any:
@@ -108,6 +128,20 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     raise TypeError(f"non sérialisable : {type(value).__name__}")
+
+
+@functools.cache
+def _json_char(ch: str) -> str:
+    if ch == "\n" or ch.isprintable():
+        return ch  # structural newlines only: newlines inside strings are already "\n"
+    category = unicodedata.category(ch)
+    if category[0] != "C" and category not in ("Zl", "Zp"):
+        return ch  # no-break spaces of French numbers stay as they are
+    code = ord(ch)
+    if code > 0xFFFF:  # JSON escapes outside the BMP as a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str], delimiter: str = ",") -> str:
@@ -128,13 +162,30 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def rich_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
-    """A rich Table (imported lazily: rich is not needed for ``--help``)."""
-    from rich.table import Table
+def _french_cell(value: Any) -> str:
+    """A cell of a French-Excel CSV: decimal comma, dd/mm/yyyy, text made formula-safe."""
+    if value is None:
+        return ""
+    if type(value) is str:  # most cells: skip the type tests
+        return formula_safe(value)
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone().strftime("%d/%m/%Y %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return formula_safe(str(value))
 
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for col in columns:
-        table.add_column(col, overflow="fold")
+
+def french_csv(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> bytes:
+    """CSV for French Excel: UTF-8 with BOM, ``;``, CRLF, formula-safe text."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
     for row in rows:
-        table.add_row(*[safe_text(v) if v is not None else "—" for v in row])
-    return table
+        writer.writerow([_french_cell(v) for v in row])
+    return buf.getvalue().encode("utf-8-sig")

@@ -15,17 +15,12 @@ import pytest
 from conftest import RUN_OUTPUTS
 from typer.testing import CliRunner
 
+from cmacop.campaign.statuses import ADDED, REPLACING, UNCHANGED
+from cmacop.campaign.statuses import REJECTED as FILE_REJECTED
 from cmacop.cli import app
+from cmacop.consolidate.completeness import deadline_of
 from cmacop.consolidate.store import AUDIT, COMMIT_ORDER, DATA, DEPOSITS, FINDINGS, Store
-from cmacop.consolidate.year import (
-    ADDED,
-    FILE_REJECTED,
-    REPLACING,
-    UNCHANGED,
-    consolidate_paths,
-    deadline_of,
-    default_store,
-)
+from cmacop.consolidate.year import consolidate_paths, default_store
 from cmacop.consolidate.years import consolidate_years, years_plan
 from cmacop.cop.contract import COL
 from cmacop.errors import UsageError

@@ -44,7 +44,7 @@ def test_readme_quick_start_has_two_commands_and_one_test_command():
 
 
 def test_finding_codes_table_is_in_the_readme():
-    from cmacop.cli.show_validation import codes_markdown
+    from cmacop.validate.findings import codes_markdown
 
     assert codes_markdown().strip() in README
 

@@ -315,12 +315,12 @@ def test_lock_temporary_hidden_and_misplaced_files_are_left_alone(tmp_path):
 
 def test_names_shared_with_modules_that_are_not_imported_agree():
     """run.py avoids importing polars: the few names it repeats must stay in step."""
+    from cmacop.campaign import statuses
     from cmacop.consolidate import store
-    from cmacop.consolidate import year as consolidate
     from cmacop.run import result as runresult
     from cmacop.run import steps as runsteps
 
-    assert runresult.REJECTED == consolidate.FILE_REJECTED
+    assert runresult.REJECTED == statuses.REJECTED
     assert runsteps.STORE_TABLES == (store.DATA, store.DEPOSITS, store.FINDINGS)
 
 

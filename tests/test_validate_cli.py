@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cmacop.cli import app, main
-from cmacop.cli.show_validation import codes_markdown, dumps_safe
+from cmacop.french import to_json
 from cmacop.validate.engine import validate_paths
-from cmacop.validate.findings import CODES
+from cmacop.validate.findings import CODES, codes_markdown
 
 runner = CliRunner()
 
@@ -140,7 +140,7 @@ def test_control_characters_are_escaped_in_json(make_workbook, rezip, tmp_path, 
 
 def test_json_escaping_keeps_french_spaces_and_non_bmp_characters():
     data = {"a": "1\u202f200 €", "b": "\U000e0001"}
-    text = dumps_safe(data)
+    text = to_json(data)
     assert "1\u202f200 €" in text
     assert "\\udb40\\udc01" in text
     assert json.loads(text) == data

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cmacop.cli import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
+from cmacop.cli.common import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
 
 
 @app.command("init")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli import (
+from cmacop.cli.common import (
     CONFIG_HELP,
     STORE_DEFAULT,
     BaseOption,

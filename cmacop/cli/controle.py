@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli import CONFIG_HELP, _out, app
+from cmacop.cli.common import CONFIG_HELP, _json, app
 
 
 class ReportFormat(StrEnum):
@@ -74,9 +74,7 @@ def validate_cmd(
         settle_seconds=s.settle_seconds,
     )
     if fmt is ReportFormat.json:
-        from cmacop.cli.show_validation import report_json
-
-        _out(report_json(report))
+        _json(report.to_dict())
     else:
         from rich.console import Console
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli import CONFIG_HELP, _err, _out, app
+from cmacop.cli.common import CONFIG_HELP, _err, _out, app
 
 
 class TemplateFormat(StrEnum):

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli import _out, _print, app
+from cmacop.cli.common import _out, _print, app
 
 
 class TableFormat(StrEnum):
@@ -27,8 +27,9 @@ def catalogue_cmd(
     ] = None,
 ) -> None:
     """Affiche le catalogue du COP : axes, objectifs et indicateurs d'activité."""
+    from cmacop.cli.common import rich_table
     from cmacop.cop.catalogue import load_catalogue
-    from cmacop.french import rich_table, to_csv, to_json
+    from cmacop.french import to_csv, to_json
 
     cat = load_catalogue(catalogue)
     rows = cat.to_rows()
@@ -61,8 +62,9 @@ def chambres_cmd(
     ] = TableFormat.table,
 ) -> None:
     """Affiche le registre des chambres (CMAR, CM d'Alsace-Moselle, CMA France)."""
+    from cmacop.cli.common import rich_table
     from cmacop.cop.registry import load_registry
-    from cmacop.french import rich_table, to_csv, to_json
+    from cmacop.french import to_csv, to_json
 
     reg = load_registry()
     rows = reg.to_rows()

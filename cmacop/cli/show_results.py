@@ -11,7 +11,8 @@ if TYPE_CHECKING:
 
 def consolidation_tables(result: ConsolidationResult) -> list[Any]:
     """Rich tables of a consolidation run: files, rejected files' findings, completeness."""
-    from cmacop.french import fmt_date, rich_table
+    from cmacop.cli.common import rich_table
+    from cmacop.french import fmt_date
 
     tables = [
         rich_table(
@@ -87,7 +88,8 @@ def consolidation_summary(result: ConsolidationResult) -> str:
 
 def compute_tables(results: YearResults) -> list[Any]:
     """Rich tables of a computed year: axis rates per chamber, then the modulation."""
-    from cmacop.french import fmt_euro, fmt_percent, rich_table
+    from cmacop.cli.common import rich_table
+    from cmacop.french import fmt_euro, fmt_percent
 
     att = results.attainment
     axes = [n.axis for n in att.network_axes]

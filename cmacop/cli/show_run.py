@@ -6,7 +6,9 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from cmacop.french import fmt_date, rich_table
+from cmacop.campaign.statuses import COMPLETENESS
+from cmacop.cli.common import rich_table
+from cmacop.french import fmt_date
 from cmacop.run.result import NO_DATA, WRITTEN
 
 if TYPE_CHECKING:
@@ -120,7 +122,7 @@ def status_table(status: CampaignStatus) -> Any:
 
 def status_summary(status: CampaignStatus) -> str:
     counts = status.counts()
-    parts = [f"{counts.get(s, 0)} {s}" for s in ("transmis", "hors délai", "rejeté", "manquant")]
+    parts = [f"{counts.get(s, 0)} {s}" for s in COMPLETENESS]
     lines = [f"{', '.join(parts)} ; {counts['en retard']} en retard."]
     run = status.last_run
     if run:

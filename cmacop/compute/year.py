@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from cmacop import __version__
+from cmacop.campaign.statuses import ACCEPTED
 from cmacop.compute.attainment import (
     Attainment,
     Number,
@@ -27,7 +28,7 @@ from cmacop.compute.attainment import (
 )
 from cmacop.compute.modulation import Modulation, modulate
 from cmacop.consolidate.completeness import Completeness, completeness
-from cmacop.consolidate.store import ACCEPTED, DATA, DEPOSITS, FINDINGS, STORE_DIRNAME, Store
+from cmacop.consolidate.store import DATA, DEPOSITS, FINDINGS, STORE_DIRNAME, Store
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.referentiel import load_targets as load_targets  # moved; importable from here
 from cmacop.cop.referentiel import read_base, read_key, read_targets

@@ -11,18 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from cmacop.campaign.statuses import COMPLETENESS, LATE, MISSING, REJECTED, TRANSMITTED
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.registry import Registry, load_registry
 
 if TYPE_CHECKING:
     from cmacop.consolidate.store import Store
 
-# Completeness statuses (issue 4, § 1).
-TRANSMITTED = "transmis"
-LATE = "hors délai"
-REJECTED_STATUS = "rejeté"
-MISSING = "manquant"
-STATUSES = (TRANSMITTED, LATE, REJECTED_STATUS, MISSING)
 
 
 @dataclass(frozen=True)
@@ -68,7 +63,7 @@ class Completeness:
         raise KeyError(chamber)
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(1 for r in self.rows if r.status == s) for s in STATUSES}
+        return {s: sum(1 for r in self.rows if r.status == s) for s in COMPLETENESS}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,7 +88,8 @@ def completeness(
     catalogue: Catalogue | None = None,
 ) -> Completeness:
     """Status of every reporting chamber for ``year`` from the store's deposits table."""
-    from cmacop.consolidate.store import ACCEPTED, DEPOSITS, REJECTED
+    from cmacop.campaign.statuses import ACCEPTED
+    from cmacop.consolidate.store import DEPOSITS
 
     registry = registry or load_registry()
     catalogue = catalogue or load_catalogue()
@@ -110,7 +106,7 @@ def completeness(
             dep, sent = accepted, accepted["transmis_le"]
             status = LATE if sent is not None and sent > deadline else TRANSMITTED
         elif rejected is not None:
-            dep, status = rejected, REJECTED_STATUS
+            dep, status = rejected, REJECTED
         else:
             rows.append(CompletenessRow(chamber.code, chamber.name, MISSING))
             continue

@@ -16,15 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from cmacop.campaign.statuses import ACCEPTED, ADDED, REJECTED, REPLACED, REPLACING, UNCHANGED
 from cmacop.consolidate.store import (
-    ACCEPTED,
     AUDIT,
     COMMIT_ORDER,
     DATA,
     DEPOSITS,
     FINDINGS,
-    REJECTED,
-    REPLACED,
     SCHEMAS,
     Store,
     conform,
@@ -33,13 +31,6 @@ from cmacop.consolidate.store import (
 
 if TYPE_CHECKING:
     from cmacop.validate.engine import FileResult
-
-# What happened to each file in a run.
-ADDED = "ajouté"
-REPLACING = "remplaçant"
-UNCHANGED = "inchangé"
-FILE_REJECTED = "rejeté"
-OUTCOMES = (ADDED, REPLACING, UNCHANGED, FILE_REJECTED)
 
 AUDITED_FIELDS = ("realise", "commentaire", "cible")
 
@@ -352,7 +343,7 @@ class YearTables:
                 else:
                     self._refresh(result)
                 self._set_findings(result, name, findings)
-            return FileOutcome(result.path, name, chamber, sha, FILE_REJECTED, findings)
+            return FileOutcome(result.path, name, chamber, sha, REJECTED, findings)
         current = self._current(chamber)
         if current is not None and current["sha256"] == sha:
             self._refresh(result)

@@ -23,22 +23,13 @@ from typing import Any
 
 import polars as pl
 
+from cmacop.campaign.layout import AUDIT, DATA, DEPOSITS, FINDINGS, STORE_DIR, STORE_LOCK
 from cmacop.errors import CmacopError
 from cmacop.files.fsutil import write_with
 from cmacop.files.lockfile import hold, holder_text, is_stale, read_holder
 
-STORE_DIRNAME = "consolidation"
-LOCK_NAME = ".cmacop.lock"
-
-DATA = "donnees"
-DEPOSITS = "depots"
-FINDINGS = "constats"
-AUDIT = "audit"
-
-# Statuses of a file in the deposits table.
-ACCEPTED = "accepté"
-REJECTED = "rejeté"
-REPLACED = "remplacé"
+STORE_DIRNAME = STORE_DIR
+LOCK_NAME = STORE_LOCK
 
 _TS = pl.Datetime("us", "UTC")
 SCHEMAS: dict[str, dict[str, Any]] = {

@@ -17,32 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmacop.compute.outputs import exports_missing, write_store_exports
-from cmacop.consolidate.completeness import (
-    LATE,
-    MISSING,
-    REJECTED_STATUS,
-    STATUSES,
-    TRANSMITTED,
-    Completeness,
-    CompletenessRow,
-    completeness,
-    deadline_of,
-)
-from cmacop.consolidate.merge import (
-    ADDED,
-    AUDITED_FIELDS,
-    FILE_REJECTED,
-    OUTCOMES,
-    REPLACING,
-    UNCHANGED,
-    AuditLine,
-    FileFinding,
-    FileOutcome,
-    YearTables,
-    findings_of,
-    values_of,
-)
+from cmacop.campaign.statuses import OUTCOMES, REJECTED
+from cmacop.consolidate.completeness import Completeness, completeness
+from cmacop.consolidate.exports import exports_missing, write_store_exports
+from cmacop.consolidate.merge import AuditLine, FileOutcome, YearTables
 from cmacop.consolidate.store import STORE_DIRNAME, Store, unwritable
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.referentiel import template_targets
@@ -53,32 +31,6 @@ if TYPE_CHECKING:
     from cmacop.validate.checks import Thresholds
     from cmacop.validate.engine import ValidationReport
 
-# Names that moved to completeness.py and merge.py stay importable from here.
-__all__ = [
-    "ADDED",
-    "AUDITED_FIELDS",
-    "FILE_REJECTED",
-    "LATE",
-    "MISSING",
-    "REJECTED_STATUS",
-    "REPLACING",
-    "STATUSES",
-    "TRANSMITTED",
-    "UNCHANGED",
-    "AuditLine",
-    "Completeness",
-    "CompletenessRow",
-    "ConsolidationResult",
-    "FileFinding",
-    "FileOutcome",
-    "completeness",
-    "consolidate_paths",
-    "deadline_of",
-    "default_store",
-    "findings_of",
-    "stored_name",
-    "values_of",
-]
 
 
 @dataclass(frozen=True)
@@ -97,7 +49,7 @@ class ConsolidationResult:
 
     @property
     def rejected(self) -> tuple[FileOutcome, ...]:
-        return tuple(f for f in self.files if f.outcome == FILE_REJECTED)
+        return tuple(f for f in self.files if f.outcome == REJECTED)
 
     @property
     def changed(self) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from cmacop.campaign.statuses import LATE, MISSING, REJECTED, TRANSMITTED
 from cmacop.french import fmt_date, fmt_euro, fmt_number, fmt_percent, safe_text
 from cmacop.render import charts
 from cmacop.render.model import AxisRef, Bilan, ChamberRow, SubmissionLine
@@ -62,17 +63,17 @@ def bar(value: Fraction | None) -> str:
 
 def status_label(row: ChamberRow | SubmissionLine) -> str:
     """French status of a submission, as the documents show it."""
-    if row.status == "manquant":
+    if row.status == MISSING:
         return "non transmis"
-    if row.status == "rejeté":
-        return "rejeté"
-    return "transmis hors délai" if row.late else "transmis"
+    if row.status == REJECTED:
+        return REJECTED
+    return f"{TRANSMITTED} {LATE}" if row.late else TRANSMITTED
 
 
 def status_class(row: ChamberRow | SubmissionLine) -> str:
-    if row.status == "manquant":
+    if row.status == MISSING:
         return "na"
-    if row.status == "rejeté":
+    if row.status == REJECTED:
         return "ko"
     return "warn" if row.late else "ok"
 

@@ -14,15 +14,14 @@ from typing import Any
 import polars as pl
 
 from cmacop import __version__
+from cmacop.campaign.statuses import LATE, MISSING, REJECTED, TRANSMITTED
 from cmacop.compute.year import YearResults
-from cmacop.consolidate.completeness import LATE, MISSING, REJECTED_STATUS, Completeness
+from cmacop.consolidate.completeness import Completeness
 from cmacop.consolidate.store import DATA, FINDINGS, Store
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
 from cmacop.cop.targets import FIRST_YEAR
 from cmacop.render.inputs import (
-    REJECTED,
-    TRANSMITTED,
     Finding,
     InputFile,
     ReportInputs,
@@ -30,7 +29,7 @@ from cmacop.render.inputs import (
     SubmissionState,
 )
 
-_STATUS: dict[str, Status] = {REJECTED_STATUS: REJECTED, MISSING: "manquant"}
+_STATUS: dict[str, Status] = {REJECTED: REJECTED, MISSING: MISSING}
 
 
 def _submissions(comp: Completeness) -> tuple[SubmissionState, ...]:

@@ -18,10 +18,9 @@ from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
 from cmacop.cop.targets import TargetRow
 
-Status = Literal["transmis", "rejeté", "manquant"]
-TRANSMITTED: Status = "transmis"
-REJECTED: Status = "rejeté"
-MISSING: Status = "manquant"
+# A submission's status in a bilan: transmis, rejeté or manquant (campaign/statuses.py);
+# « hors délai » is a transmitted file with ``late`` set.
+Status = str
 Severity = Literal["erreur", "avertissement"]
 
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from cmacop.campaign.statuses import MISSING, REJECTED, TRANSMITTED
 from cmacop.compute.attainment import IndicatorRate
 from cmacop.cop.catalogue import Indicator
 from cmacop.cop.targets import FIRST_YEAR, LAST_YEAR, national_target
-from cmacop.render.inputs import MISSING, REJECTED, TRANSMITTED, ReportInputs, Status
+from cmacop.render.inputs import ReportInputs, Status
 from cmacop.render.modelparts import (
     AxisRef,
     ChamberRow,

@@ -13,7 +13,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from cmacop.render.inputs import TRANSMITTED, Finding, InputFile, ReportInputs, Status
+from cmacop.campaign.statuses import MISSING, REJECTED, TRANSMITTED
+from cmacop.render.inputs import Finding, InputFile, ReportInputs, Status
 
 # Comments shown per chamber in « Qualité des données »: those of its largest gaps.
 COMMENTED_GAPS = 3
@@ -260,8 +261,8 @@ def quality_view(
     return QualityView(
         submissions=tuple(lines),
         findings=tuple(inputs.findings),
-        rejected=tuple(s for s in lines if s.status == "rejeté"),
-        missing=tuple(s for s in lines if s.status == "manquant"),
+        rejected=tuple(s for s in lines if s.status == REJECTED),
+        missing=tuple(s for s in lines if s.status == MISSING),
         late=tuple(s for s in lines if s.late and s.status == TRANSMITTED),
         unjustified=tuple(unjustified),
         commented=tuple(commented),

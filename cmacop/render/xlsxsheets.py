@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cmacop.campaign.statuses import TRANSMITTED
 from cmacop.french import fmt_date
 from cmacop.render.documents import status_label
 from cmacop.render.model import Bilan
@@ -194,7 +195,7 @@ def _quality_rows(bilan: Bilan | ComBilan) -> tuple[tuple[Any, ...], ...]:
     names = {s.code: s.name for s in lines}
     rows: list[tuple[Any, ...]] = []
     for s in lines:
-        if s.status != "transmis" or s.late:
+        if s.status != TRANSMITTED or s.late:
             detail = f"transmis le {fmt_date(s.transmitted_on)}" if s.transmitted_on else None
             if s.file:
                 detail = f"{detail or 'fichier'} : {s.file}" if detail else f"fichier {s.file}"

@@ -12,18 +12,17 @@ from datetime import date, datetime
 from pathlib import Path
 
 from cmacop import __version__
-from cmacop.cli.show_validation import counts_text
+from cmacop.campaign.layout import FEEDBACK_SUFFIX, RECEIPT_SUFFIX
+from cmacop.campaign.statuses import REJECTED
 from cmacop.french import fmt_date
-
-SUFFIX = "_accuse.txt"
-FEEDBACK_SUFFIX = "_controle.xlsx"
+from cmacop.validate.findings import counts_text
 
 
 def receipt_path(feedback: Path | None, source: Path, folder: Path) -> Path:
     """``…/COM_2024_CMAR-84_controle.xlsx`` → ``…/COM_2024_CMAR-84_accuse.txt``."""
     if feedback is not None and feedback.name.endswith(FEEDBACK_SUFFIX):
-        return feedback.with_name(feedback.name[: -len(FEEDBACK_SUFFIX)] + SUFFIX)
-    return folder / f"{source.stem}{SUFFIX}"
+        return feedback.with_name(feedback.name[: -len(FEEDBACK_SUFFIX)] + RECEIPT_SUFFIX)
+    return folder / f"{source.stem}{RECEIPT_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def receipt_bytes(r: Receipt) -> bytes:
 
 
 def _verdict(r: Receipt) -> str:
-    if r.outcome == "rejeté":
+    if r.outcome == REJECTED:
         return "REJETÉ : ce fichier n'est pas pris en compte dans la consolidation."
     if r.outcome == "remplaçant" and r.replaced:
         return f"ACCEPTÉ : ce fichier remplace {r.replaced} dans la consolidation."
@@ -106,7 +105,7 @@ def _verdict(r: Receipt) -> str:
 
 def _next_steps(r: Receipt) -> list[str]:
     folder = f"{r.drop_folder}/{r.year}/"
-    if r.outcome == "rejeté":
+    if r.outcome == REJECTED:
         if r.errors:
             steps = [
                 f"Corrigez {_the(r.errors, 'erreur signalée', 'erreurs signalées')} "

@@ -7,10 +7,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.statuses import REJECTED
 from cmacop.run.deposits import Left
 from cmacop.run.state import ReportState
-
-REJECTED = "rejeté"  # the consolidation outcome of a rejected file (merge.py)
 
 # States of the bilans after a run.
 WRITTEN = "établis"

@@ -21,6 +21,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.statuses import REJECTED
 from cmacop.files.fsutil import write_text_atomic
 
 MANIFEST_NAME = ".cmacop-run.json"
@@ -46,7 +47,7 @@ class FileState:
 
     @property
     def accepted(self) -> bool:
-        return self.outcome != "rejeté"
+        return self.outcome != REJECTED
 
 
 @dataclass

@@ -95,7 +95,8 @@ def campaign_status(
     """Status of every reporting chamber for ``year`` (default ``campagne.annee``)."""
     import polars as pl
 
-    from cmacop.consolidate.completeness import LATE, MISSING, REJECTED_STATUS, completeness
+    from cmacop.campaign.statuses import LATE, MISSING, REJECTED
+    from cmacop.consolidate.completeness import completeness
     from cmacop.consolidate.store import DEPOSITS, Store
     from cmacop.cop.registry import load_registry
 
@@ -120,7 +121,7 @@ def campaign_status(
         received = datetime.fromisoformat(last.received) if last else None
         moments = [m for m in (changed.get(row.chamber), received) if m is not None]
         late = row.status == LATE or (
-            row.status in (MISSING, REJECTED_STATUS) and today > comp.deadline
+            row.status in (MISSING, REJECTED) and today > comp.deadline
         )
         rows.append(
             ChamberStatus(
@@ -128,8 +129,8 @@ def campaign_status(
                 name=row.name,
                 status=row.status,
                 late=late,
-                in_force=row.file if row.status not in (MISSING, REJECTED_STATUS) else None,
-                sent_on=row.sent_on if row.status not in (MISSING, REJECTED_STATUS) else None,
+                in_force=row.file if row.status not in (MISSING, REJECTED) else None,
+                sent_on=row.sent_on if row.status not in (MISSING, REJECTED) else None,
                 last_file=f"{relative(cfg.deposit, cfg.root)}/{key}" if key else None,
                 received=received,
                 last_valid=None if last is None else last.accepted,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from cmacop import __version__
 from cmacop.campaign.config import Config
+from cmacop.campaign.layout import DATA, DEPOSITS, FINDINGS
 from cmacop.run.journal import Journal
 from cmacop.run.result import (
     NO_DATA,
@@ -36,8 +37,8 @@ if TYPE_CHECKING:
 STORE_WAIT_S = 60.0
 # Temporary files of atomic writes older than this were left by a killed process.
 STALE_TEMP_S = 3600.0
-# store.py's layout, named here without importing store.py (it loads polars).
-STORE_TABLES = ("donnees", "depots", "constats")
+# The store's tables a bilan reads (named here without importing store.py: it loads polars).
+STORE_TABLES = (DATA, DEPOSITS, FINDINGS)
 
 _ERRNO = {
     errno.EROFS: "lecteur en lecture seule",
@@ -125,11 +126,11 @@ class Steps:
         ``exports``: rewrite the store's CSV/Excel exports of the year (its last batch).
         """
         from cmacop.campaign.settings import command_settings
-        from cmacop.cli.show_validation import counts_text
         from cmacop.consolidate.completeness import LATE, TRANSMITTED
         from cmacop.consolidate.year import consolidate_paths
         from cmacop.files.fsutil import write_bytes_atomic
         from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
+        from cmacop.validate.findings import counts_text
 
         cfg = self.cfg
         settings = command_settings(cfg, year=year)
@@ -209,8 +210,8 @@ class Steps:
 
     def write_exports(self, year: int) -> None:
         """Rewrite the store's CSV/Excel exports of ``year`` (left stale by a killed run)."""
-        from cmacop.compute.outputs import write_store_exports
         from cmacop.consolidate.completeness import completeness
+        from cmacop.consolidate.exports import write_store_exports
         from cmacop.consolidate.store import Store
 
         store = Store(self.cfg.store)

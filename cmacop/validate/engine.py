@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.statuses import INVALID, VALID
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.contract import SHEET_META
 from cmacop.cop.registry import Registry, load_registry
@@ -36,8 +37,6 @@ __all__ = ["FileResult", "Skipped", "Thresholds", "ValidationReport", "validate_
 # A submission is ~15 KB; anything above this is not read at all (zip bombs start small,
 # but a 2 GB "workbook" on the shared drive must not be loaded into memory either).
 MAX_INPUT_BYTES = 20 * 1024 * 1024
-VALID = "valide"
-INVALID = "invalide"
 _SHEET_ORDER = {name: i for i, name in enumerate((*CONTRACT_SHEETS, SHEET_META))}
 
 

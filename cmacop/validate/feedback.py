@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from cmacop.campaign.layout import FEEDBACK_SUFFIX
 from cmacop.files.fsutil import write_bytes_atomic
 from cmacop.files.xlsxpatch import (
     Mark,
@@ -45,7 +46,6 @@ SHEET = "Contrôles"
 FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C"}  # Excel's "bad" red and "neutral" orange
 COLUMNS = ("Gravité", "Code", "Emplacement", "Indicateur", "Valeur", "Message", "Conseil")
 WIDTHS = (14, 13, 26, 11, 22, 80, 70)
-SUFFIX = "_controle.xlsx"
 _TITLE = Style(bold=True, size=13)
 _HEADER = Style(bold=True, color="FFFFFF", fill="1F3864")
 _TOP, _WRAP = Style(top=True), Style(top=True, wrap=True)
@@ -55,10 +55,10 @@ _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 def feedback_name(path: Path, used: set[str]) -> str:
     """``COM_2024_CMAR-84.xlsx`` → ``COM_2024_CMAR-84_controle.xlsx`` (numbered if taken)."""
-    name = f"{path.stem}{SUFFIX}"
+    name = f"{path.stem}{FEEDBACK_SUFFIX}"
     n = 2
     while name.lower() in used:
-        name = f"{path.stem}_{n}{SUFFIX}"
+        name = f"{path.stem}_{n}{FEEDBACK_SUFFIX}"
         n += 1
     used.add(name.lower())
     return name
@@ -183,7 +183,7 @@ def _safe(text: str) -> str:
 
 
 def _summary(errors: int, warnings_: int) -> str:
-    from cmacop.cli.show_validation import counts_text
+    from cmacop.validate.findings import counts_text
 
     if not errors and not warnings_:
         return "Aucun problème détecté : le fichier est valide."

@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from cmacop.french import fmt_number, plural
+
 ERROR = "erreur"
 WARNING = "avertissement"
 
@@ -165,8 +167,6 @@ def value_text(value: Any) -> str | None:
 
 def fmt_amount(value: float | int | Decimal | None) -> str:
     """A realised value in a French message: ``1 200``, ``12,5``; ``—`` when missing."""
-    from cmacop.french import fmt_number
-
     if value is None:
         return "—"
     number = Decimal(str(value))
@@ -195,3 +195,17 @@ def _split_ref(ref: str | None) -> tuple[int, str]:
     letters = ref.rstrip("0123456789")
     digits = ref[len(letters) :]
     return (int(digits) if digits else 0, letters.rjust(3))
+
+
+def counts_text(errors: int, warnings: int) -> str:
+    """``0 erreur, 2 avertissements``: a file's or a run's findings counted."""
+    return f"{plural(errors, 'erreur')}, {plural(warnings, 'avertissement')}"
+
+
+def codes_markdown() -> str:
+    """The table of finding codes (``docs/codes.md``), generated from the registry."""
+    lines = ["| Code | Gravité | Famille | Signification |", "|---|---|---|---|"]
+    for entry in CODES.values():
+        family = FAMILIES[entry.family]
+        lines.append(f"| `{entry.code}` | {entry.severity} | {family} | {entry.title} |")
+    return "\n".join(lines) + "\n"
