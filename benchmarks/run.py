@@ -57,7 +57,7 @@ def _fr(value: float, unit: str, digits: int = 2) -> str:
 
 def _base_workbooks(folder: Path) -> dict[tuple[int, str], bytes]:
     """One filled, valid workbook per chamber and year (targets as the campaign derives them)."""
-    from cmacop.compute.year import template_targets
+    from cmacop.cop.referentiel import template_targets
     from cmacop.cop.catalogue import load_catalogue
     from cmacop.cop.registry import load_registry
     from cmacop.template import build_workbook
@@ -68,8 +68,8 @@ def _base_workbooks(folder: Path) -> dict[tuple[int, str], bytes]:
     for year in YEARS:
         targets = template_targets(
             year,
-            targets_file=REFERENCES / "cibles_com.csv",
-            key_file=REFERENCES / "cle_repartition.csv",
+            targets=REFERENCES / "cibles_com.csv",
+            key=REFERENCES / "cle_repartition.csv",
         )
         for chamber in registry.reporting:
             wb = build_workbook(chamber, year, catalogue, targets)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cmacop.campaign.config import Config
+from cmacop.campaign.settings import Settings, settings_for
 from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
 from cmacop.cop.contract import (
     COL,
@@ -80,28 +82,46 @@ def select_chambers(registry: Registry, codes: Iterable[str] | None) -> list[Cha
 
 
 def write_templates(
-    year: int,
-    out_dir: str | Path,
+    year: int | None = None,
+    out_dir: str | Path = ".",
     *,
+    settings: Settings | None = None,
+    config: Config | str | Path | None = None,
     chambers: Iterable[str] | None = None,
-    targets: TargetMap | None = None,
+    targets: str | Path | TargetMap | None = None,
+    key: str | Path | Mapping[str, int] | None = None,
     fmt: str = "xlsx",
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
 ) -> TemplateResult:
-    """Write ``COM_<year>_<chamber>.xlsx`` (or ``.csv``) for each chamber into ``out_dir``."""
+    """Write ``COM_<year>_<chamber>.xlsx`` (or ``.csv``) for each chamber into ``out_dir``.
+
+    The twin of ``cmacop template``: ``settings`` (or ``config`` and the options) give
+    the year (default ``campagne.annee``), the COM targets that fill the ``Cible``
+    column and, with the allocation key, the derived targets where a COM sets none.
+    """
     if fmt not in ("xlsx", "csv"):
         raise UsageError(f"format « {fmt} » inconnu (attendu : xlsx ou csv)")
+    s = settings_for(settings, config, year=year, need_year=True, targets=targets, key=key)
+    assert s.year is not None
     catalogue = catalogue or load_catalogue()
     registry = registry or load_registry()
+    chosen = select_chambers(registry, chambers)  # unknown codes refused before any work
+    cibles = (
+        s.template_targets(s.year, catalogue, registry)
+        if s.targets is not None or s.key is not None
+        else {}
+    )
     out = Path(out_dir)
     files = []
-    for chamber in select_chambers(registry, chambers):
-        target = out / workbook_name(year, chamber.code, f".{fmt}")
+    for chamber in chosen:
+        target = out / workbook_name(s.year, chamber.code, f".{fmt}")
         if fmt == "csv":
-            write_text_atomic(target, csv_template(chamber, year, catalogue), encoding="utf-8-sig")
+            write_text_atomic(
+                target, csv_template(chamber, s.year, catalogue), encoding="utf-8-sig"
+            )
         else:
-            wb = build_workbook(chamber, year, catalogue, targets or {})
+            wb = build_workbook(chamber, s.year, catalogue, cibles)
             write_with(target, wb.save)
         files.append(target)
     return TemplateResult(tuple(files))

@@ -151,5 +151,5 @@ def test_compute_does_not_read_a_store_being_written(consolidated_campaign, tmp_
     hold(store)
     with pytest.raises(StoreLockedError):
         compute_year(
-            2024, store=store, targets_file=consolidated_campaign / "referentiel" / "cibles_com.csv"
+            2024, store=store, targets=consolidated_campaign / "referentiel" / "cibles_com.csv"
         )

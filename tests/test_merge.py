@@ -34,8 +34,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> list[FileResult]:
     files.append(folder / "notes.csv")
     targets = template_targets(
         2024,
-        targets_file=REFERENCES / "cibles_com.csv",
-        key_file=REFERENCES / "cle_repartition.csv",
+        targets=REFERENCES / "cibles_com.csv",
+        key=REFERENCES / "cle_repartition.csv",
     )
     found = []
     for path in files:  # one by one: versions of a chamber are not duplicates of one another

@@ -16,10 +16,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cmacop import __version__
+from cmacop.campaign.settings import Settings
 from cmacop.cli import app, main
 from cmacop.compute.outputs import render_outputs, write_outputs
-from cmacop.compute.year import compute_year, reference_files, template_targets
-from cmacop.cop.referentiel import read_base, read_key, read_targets
+from cmacop.compute.results import compute_results
+from cmacop.compute.year import compute_year, reference_files
+from cmacop.cop.referentiel import read_base, read_key, read_targets, template_targets
 from cmacop.cop.targets import apportion, national_target
 
 runner = CliRunner()
@@ -36,7 +38,7 @@ def rows_of(path: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def results(consolidated_campaign):
-    return compute_year(2024, store=consolidated_campaign / "consolidation")
+    return compute_results(2024, store=consolidated_campaign / "consolidation")
 
 
 def test_reference_files_default_to_the_campaign_layout(consolidated_campaign, results):
@@ -119,8 +121,10 @@ def test_manifest_lets_a_modulation_be_rederived(consolidated_campaign, results,
     [(2, None, "2.000000"), (Fraction(3, 2), {"I1.3": 2}, "1.500000")],
 )
 def test_parameters_are_recorded(consolidated_campaign, cap, weights, shown):
-    found = compute_year(
-        2024, store=consolidated_campaign / "consolidation", cap=cap, weights=weights
+    found = compute_results(
+        2024,
+        store=consolidated_campaign / "consolidation",
+        settings=Settings(cap=cap, weights=weights),
     )
     assert found.manifest["parametres"]["plafond_taux"] == shown
     assert found.manifest["parametres"]["poids_indicateurs"] == {
@@ -179,7 +183,7 @@ def test_without_a_base_there_is_no_modulation_file(consolidated_campaign, tmp_p
     store = tmp_path / "consolidation"
     shutil.copytree(consolidated_campaign / "consolidation", store)
     ref = consolidated_campaign / "referentiel"
-    found = compute_year(2024, store=store, targets_file=ref / "cibles_com.csv")
+    found = compute_year(2024, store=store, targets=ref / "cibles_com.csv")
     assert found.modulation is None and found.references.base is None
     assert "modulation_2024.csv" not in render_outputs(found)
 
@@ -202,7 +206,7 @@ def test_cli_json_equals_the_twin_and_files_are_written(consolidated_campaign, t
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    twin = compute_year(2024, store=store).to_dict()
+    twin = compute_results(2024, store=store).to_dict()
     assert json.loads(result.stdout) == json.loads(json.dumps(twin))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "atteinte_2024.csv",
@@ -277,7 +281,7 @@ def test_cli_errors_exit_4_in_french(
 def test_template_targets_com_wins_else_derived(consolidated_campaign, catalogue):
     ref = consolidated_campaign / "referentiel"
     targets = template_targets(
-        2024, targets_file=ref / "cibles_com.csv", key_file=ref / "cle_repartition.csv"
+        2024, targets=ref / "cibles_com.csv", key=ref / "cle_repartition.csv"
     )
     com = read_targets(ref / "cibles_com.csv")
     key = read_key(ref / "cle_repartition.csv")

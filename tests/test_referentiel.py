@@ -151,22 +151,22 @@ def test_reference_files_changed_on_disk_are_read_again(tmp_path: Path) -> None:
     key = _write(tmp_path, "cle.csv", "chambre;entreprises\nCMAR-84;700\nCMAR-11;300\n")
     assert read_targets(targets) == {("CMAR-84", 2024, "I1.3"): 879}
     assert read_key(key) == {"CMAR-84": 700, "CMAR-11": 300}
-    first = template_targets(2024, targets_file=targets, key_file=key)
+    first = template_targets(2024, targets=targets, key=key)
     derived = {k: v for k, v in first.items() if k[0] == "CMAR-11"}
     assert first[("CMAR-84", 2024, "I1.3")] == 879 and derived
-    assert load_targets(2024, targets_file=targets, key_file=key) == load_targets(
-        2024, targets_file=targets, key_file=key
+    assert load_targets(2024, targets=targets, key=key) == load_targets(
+        2024, targets=targets, key=key
     )
     copy = dict(first)
     first.clear()  # what a caller does with its mapping never reaches the next caller
-    assert template_targets(2024, targets_file=targets, key_file=key) == copy
+    assert template_targets(2024, targets=targets, key=key) == copy
 
     # The same size and date, another content: both files are read again.
     _same_date(targets, "chambre;annee;code;cible\nCMAR-84;2024;I1.3;512\n")
     _same_date(key, "chambre;entreprises\nCMAR-84;300\nCMAR-11;700\n")
     assert read_targets(targets) == {("CMAR-84", 2024, "I1.3"): 512}
     assert read_key(key) == {"CMAR-84": 300, "CMAR-11": 700}
-    second = template_targets(2024, targets_file=targets, key_file=key)
+    second = template_targets(2024, targets=targets, key=key)
     assert second[("CMAR-84", 2024, "I1.3")] == 512
     assert all(second[k] > v for k, v in derived.items() if v), "derived from the new key"
 

@@ -11,9 +11,10 @@ import pytest
 from test_report_render import EXTERNAL
 from typer.testing import CliRunner
 
+from cmacop.campaign.settings import Settings
 from cmacop.cli import app, main
 from cmacop.compute.outputs import render_outputs
-from cmacop.compute.year import compute_year
+from cmacop.compute.results import compute_results
 from cmacop.render import build_report
 
 runner = CliRunner()
@@ -42,7 +43,7 @@ def test_writes_national_and_eighteen_com_bilans_in_three_formats(bilans):
 
 
 def test_machine_files_are_those_of_compute(bilans, consolidated_campaign):
-    results = compute_year(2024, store=consolidated_campaign / "consolidation")
+    results = compute_results(2024, store=consolidated_campaign / "consolidation")
     for name, data in render_outputs(results).items():
         assert (bilans / name).read_bytes() == data, name
     manifest = json.loads((bilans / "manifeste_2024.json").read_text(encoding="utf-8"))
@@ -178,7 +179,7 @@ def test_indicator_weights_reach_the_bilan(consolidated_campaign, tmp_path):
         chambers=[],
         formats="md",
         generated_on=DAY,
-        weights={"I1.1": 2},
+        settings=Settings(weights={"I1.1": 2}),
     )
     text = result.documents[0].path.read_text(encoding="utf-8")
     assert "Pondération des indicateurs\u00a0: I1.1\u00a0: 2 (les autres\u00a0: 1)." in text

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cmacop.campaign.settings import Settings
 from cmacop.errors import UsageError
 from cmacop.validate.engine import validate_paths
 
@@ -43,7 +44,7 @@ def test_lock_hidden_temporary_and_system_files_are_skipped(make_workbook, tmp_p
 
 
 def test_a_file_still_being_copied_is_skipped(make_workbook):
-    report = validate_paths([make_workbook()], settle_seconds=3600)
+    report = validate_paths([make_workbook()], settings=Settings(settle_seconds=3600))
     assert report.files == ()
     assert report.skipped[0].reason.endswith("copie peut-être en cours")
 

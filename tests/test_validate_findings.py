@@ -384,11 +384,11 @@ def test_derived_targets_fill_what_the_com_does_not_set(make_workbook):
 
 
 def test_thresholds_are_configurable(make_workbook):
-    from cmacop.validate.engine import Thresholds
+    from cmacop.campaign.settings import Settings, Thresholds
 
     path = make_workbook(values={"I1.4": 120})
     assert [f.code for f in validate_paths([path]).findings] == []
-    report = validate_paths([path], thresholds=Thresholds(high=2))
+    report = validate_paths([path], settings=Settings(thresholds=Thresholds(high=2)))
     assert [f.code for f in report.findings] == ["W-PLAUS-001"]
 
 

@@ -1,22 +1,32 @@
-"""A campaign folder as the commands find it: settings, year, layout.
+"""What a command runs with, resolved once: its options completed from ``cmacop.toml``.
 
 :func:`command_settings` is the one place where a command's options meet
 ``cmacop.toml``: an option given on the command line always wins, then the
-campaign's setting, then the command's own default.
+campaign's setting, then the command's own default. Every Python twin takes the
+resulting :class:`Settings` (``settings=``), or resolves it itself from ``config=``
+and its options (:func:`settings_for`). The reference files a :class:`Settings` names
+(COM targets, allocation key) are read once per :class:`Settings`, when first needed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmacop.campaign.config import Config, ConfigError, load_config
+from cmacop.campaign.layout import STORE_DIR
 from cmacop.errors import UsageError
 
 if TYPE_CHECKING:
-    from cmacop.validate.checks import Thresholds
+    from cmacop.cop.catalogue import Catalogue
+    from cmacop.cop.registry import Registry
+    from cmacop.cop.targets import TargetRow
+
+TargetKey = tuple[str, int, str]  # (chambre, annee, code)
+T = TypeVar("T")
 
 
 def load_campaign(config: Config | str | Path | None) -> Config:
@@ -67,18 +77,27 @@ def check_layout(cfg: Config) -> None:
             )
 
 
-# --------------------------------------------------------------------------- options and cmacop.toml
+@dataclass(frozen=True)
+class Thresholds:
+    """Plausibility thresholds (warnings only), ``[controles]`` of cmacop.toml."""
 
+    high: float = 3.0  # realised above high × target: W-PLAUS-001
+    low: float = 0.10  # realised below low × target: W-PLAUS-002
+    change: float = 0.50  # change above ±change × last year's value: W-PLAUS-003
 
-def existing(path: Path) -> Path | None:
-    """A reference file named by the campaign, when it is there (they are optional)."""
-    return path if path.is_file() else None
+    def __post_init__(self) -> None:
+        if not self.high > 1:
+            raise UsageError(f"seuil haut non valide ({self.high}) : il doit dépasser 1")
+        if not 0 <= self.low < 1:
+            raise UsageError(f"seuil bas non valide ({self.low}) : il doit être entre 0 et 1")
+        if not self.change > 0:
+            raise UsageError(
+                f"seuil de variation non valide ({self.change}) : il doit être positif"
+            )
 
 
 def thresholds_of(cfg: Config) -> Thresholds:
     """The plausibility thresholds of ``[controles]``."""
-    from cmacop.validate.checks import Thresholds
-
     return Thresholds(
         high=float(cfg.plausibility_max),
         low=float(cfg.plausibility_min),
@@ -92,29 +111,117 @@ class Settings:
 
     None means "neither given nor configured": the command's own default applies
     (for the store, ``consolidation/``; for reference files, ``referentiel/``
-    beside the store).
+    beside the store). ``targets`` may also be the COM targets themselves
+    (``{(chambre, annee, code): cible}``) rather than their file.
     """
 
     config: Config | None = None
     year: int | None = None
     store: Path | None = None
-    targets: Path | None = None
-    key: Path | None = None
+    targets: Path | Mapping[TargetKey, int] | None = None
+    key: Path | Mapping[str, int] | None = None
     base: Path | None = None
     reports: Path | None = None  # the bilans folder of ``year``
+    history: Path | None = None  # last year: a store or a folder of submissions
     cap: Decimal = Decimal(1)
-    weights: dict[str, Decimal] | None = None
-    share_overrides: dict[int, Decimal] | None = None
-    settle_seconds: int = 0
+    weights: Mapping[str, Decimal] | None = None
+    share_overrides: Mapping[int, Decimal] | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    settle_seconds: float = 0
+    # Reference files once read (see :meth:`_once`): never part of a comparison.
+    _read: dict[tuple[Any, ...], Any] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
+
+    def but(self, **options: Any) -> Settings:
+        """These settings with the options given (None: not given) in place of theirs."""
+        given = {name: _given(value) for name, value in options.items() if value is not None}
+        if not given:
+            return self
+        cfg, year = self.config, given.get("year", self.year)
+        if cfg is not None and year is not None and year != self.year:
+            # Another year of the same campaign: its own TFCMA base and bilans folder.
+            given.setdefault("base", existing(cfg.base_file(year)))
+            given.setdefault("reports", cfg.reports_dir(year))
+        return replace(self, **given, _read={})
 
     @property
-    def thresholds(self) -> Thresholds | None:
-        """The campaign's plausibility thresholds (None: the built-in defaults)."""
-        return None if self.config is None else thresholds_of(self.config)
+    def store_dir(self) -> Path:
+        """The consolidation folder: given, configured, or ``consolidation/`` here."""
+        return self.store if self.store is not None else Path(STORE_DIR)
+
+    # ------------------------------------------------------------------ reference files
+
+    def _once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """``read()`` the first time ``key`` is asked of these settings, then its result."""
+        if key not in self._read:
+            self._read[key] = read()
+        result: T = self._read[key]
+        return result
+
+    def com_targets(self, catalogue: Catalogue, registry: Registry) -> dict[TargetKey, int] | None:
+        """The COM targets (``{(chambre, annee, code): cible}``), None when not given."""
+        targets = self.targets
+        if targets is None or isinstance(targets, Mapping):
+            return None if targets is None else dict(targets)
+        from cmacop.cop.referentiel import read_targets
+
+        return self._once(
+            ("cibles", id(catalogue), id(registry)),
+            lambda: read_targets(targets, catalogue, registry),
+        )
+
+    def allocation_key(self, registry: Registry) -> dict[str, int] | None:
+        """The allocation key (``{chambre: entreprises}``), None when not given."""
+        key = self.key
+        if key is None or isinstance(key, Mapping):
+            return None if key is None else dict(key)
+        from cmacop.cop.referentiel import read_key
+
+        return self._once(("cle", id(registry)), lambda: read_key(key, registry))
+
+    def regional_targets(
+        self, year: int, catalogue: Catalogue, registry: Registry
+    ) -> list[TargetRow]:
+        """Every reporting chamber's target of ``year``: the COM's, else derived by the key."""
+        from cmacop.cop.targets import regional_targets
+
+        com, key = self.com_targets(catalogue, registry), self.allocation_key(registry)
+        chambers = [c.code for c in registry.reporting]
+        return self._once(
+            ("regionales", year, id(catalogue), id(registry)),
+            lambda: regional_targets(year, catalogue, com, key, chambers=chambers),
+        )
+
+    def template_targets(
+        self, year: int, catalogue: Catalogue, registry: Registry
+    ) -> dict[TargetKey, int]:
+        """The ``Cible`` values of the templates: ``{(chambre, annee, code): cible}``."""
+        rows = self.regional_targets(year, catalogue, registry)
+        return {(r.chamber, year, r.code): r.target for r in rows if r.target is not None}
+
+    def reference_targets(
+        self, year: int, catalogue: Catalogue, registry: Registry
+    ) -> Mapping[TargetKey, int] | None:
+        """What a workbook's ``Cible`` column must match: with a key, the COM target else the
+        derived one (as ``cmacop template --key`` fills it); else the COM targets alone."""
+        if self.key is not None:
+            return self.template_targets(year, catalogue, registry)
+        return self.com_targets(catalogue, registry)
 
 
 def _path(value: str | Path | None) -> Path | None:
     return None if value is None else Path(value)
+
+
+def _given(value: Any) -> Any:
+    """An option as given: paths as :class:`Path`, mappings (already read) as they are."""
+    return Path(value) if isinstance(value, str) else value
+
+
+def existing(path: Path) -> Path | None:
+    """A reference file named by the campaign, when it is there (they are optional)."""
+    return path if path.is_file() else None
 
 
 def command_settings(
@@ -123,10 +230,11 @@ def command_settings(
     year: int | None = None,
     need_year: bool = False,
     store: str | Path | None = None,
-    targets: str | Path | None = None,
-    key: str | Path | None = None,
+    targets: str | Path | Mapping[TargetKey, int] | None = None,
+    key: str | Path | Mapping[str, int] | None = None,
     base: str | Path | None = None,
     reports: str | Path | None = None,
+    history: str | Path | None = None,
 ) -> Settings:
     """A command's settings: each option given wins over ``cmacop.toml``.
 
@@ -157,21 +265,41 @@ def command_settings(
         return Settings(
             year=year,
             store=_path(store),
-            targets=_path(targets),
-            key=_path(key),
+            targets=_given(targets),
+            key=_given(key),
             base=_path(base),
             reports=_path(reports),
+            history=_path(history),
         )
     return Settings(
         config=cfg,
         year=year,
         store=_path(store) or cfg.store,
-        targets=_path(targets) or existing(cfg.targets_file),
-        key=_path(key) or existing(cfg.key_file),
+        targets=_given(targets) or existing(cfg.targets_file),
+        key=_given(key) or existing(cfg.key_file),
         base=_path(base) or (existing(cfg.base_file(year)) if year is not None else None),
         reports=_path(reports) or (cfg.reports_dir(year) if year is not None else None),
+        history=_path(history),
         cap=cfg.cap,
         weights=cfg.weights or None,
         share_overrides=cfg.share_overrides or None,
+        thresholds=thresholds_of(cfg),
         settle_seconds=cfg.settle_seconds,
     )
+
+
+def settings_for(
+    settings: Settings | None,
+    config: Config | str | Path | None,
+    **options: Any,
+) -> Settings:
+    """The settings a twin runs with: ``settings`` with the options given, else those
+    resolved from ``config`` (None: the current folder's cmacop.toml, if any) and the options.
+    """
+    if settings is None:
+        return command_settings(config, **options)
+    need_year = options.pop("need_year", False)
+    resolved = settings.but(**options)
+    if need_year and resolved.year is None:
+        raise UsageError("année non indiquée : ajoutez --year (par exemple --year 2024)")
+    return resolved

@@ -9,7 +9,6 @@ import typer
 
 from cmacop.cli.common import (
     CONFIG_HELP,
-    STORE_DEFAULT,
     BaseOption,
     KeyOption,
     StoreOption,
@@ -66,34 +65,19 @@ def report_cmd(
     """Établit le bilan national du COP et le bilan de COM de chaque CMAR (Markdown, HTML, Excel)."""
     from datetime import date
 
-    from cmacop.campaign.settings import command_settings
     from cmacop.render import build_report
 
-    generated_on = _date(when) or date.today()
-    s = command_settings(
-        config,
-        year=year,
-        need_year=True,
+    result = build_report(
+        year,
+        config=config,
         store=store,
         targets=targets,
         key=key,
         base=base,
-        reports=out,
-    )
-    assert s.year is not None
-    result = build_report(
-        s.year,
-        store=s.store or STORE_DEFAULT,
-        targets_file=s.targets,
-        key_file=s.key,
-        base_file=s.base,
         chambers=chamber,
         formats=formats,
-        out_dir=s.reports,
-        generated_on=generated_on,
-        cap=s.cap,
-        weights=s.weights,
-        share_overrides=s.share_overrides,
+        out_dir=out,
+        generated_on=_date(when) or date.today(),
     )
     if as_json:
         _json(result.to_dict())
@@ -102,9 +86,9 @@ def report_cmd(
     coms = len({d.scope for d in result.documents}) - 1
     docs, data = len(result.documents), len(result.data_files)
     _err(
-        f"Bilans {s.year} écrits dans {result.out_dir} : le bilan national et {coms} "
+        f"Bilans {result.year} écrits dans {result.out_dir} : le bilan national et {coms} "
         f"bilan{'s' if coms > 1 else ''} de COM ({docs} document{'s' if docs > 1 else ''}), "
         f"{data} fichier{'s' if data > 1 else ''} de calcul.\n"
     )
     if not result.modulated:
-        _err(f"Attention : pas de base TFCMA {s.year + 1} (--base) : modulation non calculée.\n")
+        _err(f"Attention : pas de base TFCMA {result.year + 1} (--base) : modulation non calculée.\n")

@@ -30,7 +30,6 @@ app = typer.Typer(
 )
 
 CONFIG_HELP = "Dossier de campagne ou son cmacop.toml. Par défaut : le dossier courant."
-STORE_DEFAULT = Path("consolidation")  # compute and report, outside a campaign
 
 # Options shared by compute and report: the same computation from the same inputs.
 YearOption = Annotated[

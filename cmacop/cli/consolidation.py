@@ -9,7 +9,6 @@ import typer
 
 from cmacop.cli.common import (
     CONFIG_HELP,
-    STORE_DEFAULT,
     BaseOption,
     KeyOption,
     ResultFormat,
@@ -128,25 +127,11 @@ def compute_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Calcule cibles, taux d'atteinte et modulation de la TFCMA ; écrit les fichiers CSV."""
-    from cmacop.campaign.settings import command_settings
-    from cmacop.compute.outputs import default_out_dir, write_outputs
     from cmacop.compute.year import compute_year
 
-    s = command_settings(
-        config, year=year, need_year=True, store=store, targets=targets, key=key, base=base
-    )
-    assert s.year is not None
     results = compute_year(
-        s.year,
-        targets_file=s.targets,
-        key_file=s.key,
-        base_file=s.base,
-        cap=s.cap,
-        weights=s.weights,
-        share_overrides=s.share_overrides,
-        store=s.store or STORE_DEFAULT,
+        year, config=config, store=store, targets=targets, key=key, base=base, out_dir=out
     )
-    written = write_outputs(results, out or default_out_dir(results.store, s.year))
     if fmt is ResultFormat.json:
         _json(results.to_dict())
     else:
@@ -155,6 +140,6 @@ def compute_cmd(
         for table in compute_tables(results):
             _print(table)
     if results.modulation is None:
-        _err(f"Attention : pas de base TFCMA {s.year + 1} (--base) : modulation non calculée.\n")
-    for path in written:
+        _err(f"Attention : pas de base TFCMA {results.year + 1} (--base) : modulation non calculée.\n")
+    for path in results.written:
         _err(f"écrit : {path}\n")

@@ -57,21 +57,18 @@ def validate_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Contrôle les bilans déposés : chaque problème, à la cellule, avec la correction."""
-    from cmacop.campaign.settings import command_settings
     from cmacop.validate.engine import validate_paths
 
     # The expected year is --year only: a campaign holds several years' deposits.
-    s = command_settings(config, targets=targets, key=key)
     report = validate_paths(
         paths,
         year=year,
-        targets=s.targets,
-        key=s.key,
+        config=config,
+        targets=targets,
+        key=key,
         history=history,
         strict=strict,
-        thresholds=s.thresholds,
         feedback_dir=feedback,
-        settle_seconds=s.settle_seconds,
     )
     if fmt is ReportFormat.json:
         _json(report.to_dict())

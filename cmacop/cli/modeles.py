@@ -51,17 +51,11 @@ def template_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Génère le modèle de saisie de chaque chambre : COM_<année>_<chambre>.xlsx."""
-    from cmacop.campaign.settings import command_settings
     from cmacop.template import write_templates
 
-    s = command_settings(config, year=year, need_year=True, targets=targets, key=key)
-    assert s.year is not None
-    target_map = None
-    if s.targets or s.key:
-        from cmacop.compute.year import template_targets
-
-        target_map = template_targets(s.year, targets_file=s.targets, key_file=s.key)
-    result = write_templates(s.year, out, chambers=chamber, targets=target_map, fmt=fmt.value)
+    result = write_templates(
+        year, out, config=config, chambers=chamber, targets=targets, key=key, fmt=fmt.value
+    )
     for path in result.files:
         _out(f"{path}\n")
     _err(f"{len(result.files)} modèle(s) écrit(s) dans {out}\n")

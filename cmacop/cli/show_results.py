@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from cmacop.compute.year import YearResults
+    from cmacop.compute.results import YearResults
     from cmacop.consolidate.year import ConsolidationResult
 
 

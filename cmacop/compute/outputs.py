@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmacop.errors import CmacopError
-from cmacop.files.fsutil import sha256_bytes, write_bytes_atomic
+from cmacop.files.fsutil import sha256, write_bytes_atomic
 from cmacop.french import to_csv, to_json
 
 if TYPE_CHECKING:
 
-    from cmacop.compute.year import YearResults
+    from cmacop.compute.results import YearResults
 
 # --------------------------------------------------------------------------- for machines
 
@@ -26,7 +26,6 @@ MODULATION_COLUMNS = (
 )  # fmt: skip
 
 
-RESULTS_DIR = "resultats"
 
 
 class OutputError(CmacopError):
@@ -34,11 +33,6 @@ class OutputError(CmacopError):
 
     code = "E-SORTIE"
     exit_code = 4
-
-
-def default_out_dir(store: str | Path, year: int) -> Path:
-    """``resultats/<année>/`` of the campaign (the store folder's parent)."""
-    return Path(store).parent / RESULTS_DIR / str(year)
 
 
 def output_names(year: int) -> dict[str, str]:
@@ -107,7 +101,7 @@ def write_outputs(results: YearResults, out_dir: str | Path) -> list[Path]:
     files = render_outputs(results)
     manifest = dict(results.manifest)
     manifest["fichiers_sortie"] = [
-        {"fichier": name, "sha256": sha256_bytes(data)} for name, data in files.items()
+        {"fichier": name, "sha256": sha256(data)} for name, data in files.items()
     ]
     files[output_names(results.year)["manifeste"]] = to_json(manifest).encode("utf-8")
     written = []

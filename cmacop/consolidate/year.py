@@ -12,23 +12,25 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmacop.campaign.config import Config
+from cmacop.campaign.settings import Settings, TargetKey, settings_for
 from cmacop.campaign.statuses import OUTCOMES, REJECTED
 from cmacop.consolidate.completeness import Completeness, completeness
 from cmacop.consolidate.exports import exports_missing, write_store_exports
-from cmacop.consolidate.merge import AuditLine, FileOutcome, YearTables
+from cmacop.consolidate.merge import YearTables
+from cmacop.consolidate.outcomes import AuditLine, FileOutcome
 from cmacop.consolidate.store import STORE_DIRNAME, Store, unwritable
 from cmacop.cop.catalogue import Catalogue, load_catalogue
-from cmacop.cop.referentiel import template_targets
 from cmacop.cop.registry import Registry, load_registry
 from cmacop.errors import UsageError
+from cmacop.validate.engine import Source
 
 if TYPE_CHECKING:
-    from cmacop.validate.checks import Thresholds
     from cmacop.validate.engine import ValidationReport
 
 
@@ -119,46 +121,50 @@ def _inside(child: Path, parent: Path) -> bool:
 
 
 def consolidate_paths(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path | Source],
     *,
     year: int,
+    settings: Settings | None = None,
+    config: Config | str | Path | None = None,
     store: str | Path | None = None,
-    targets: str | Path | None = None,
-    key: str | Path | None = None,
+    targets: str | Path | Mapping[TargetKey, int] | None = None,
+    key: str | Path | Mapping[str, int] | None = None,
+    history: Mapping[TargetKey, float] | None = None,
     wait: float = 0.0,
     now: datetime | None = None,
     feedback_dir: str | Path | None = None,
     feedback_root: str | Path | None = None,
     exports: bool | None = None,
-    thresholds: Thresholds | None = None,
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
 ) -> ConsolidationResult:
     """Validate ``paths`` and merge the accepted files of ``year`` into the store.
 
-    The twin of ``cmacop consolidate``. ``targets`` is the COM targets file
-    and ``key`` the allocation key: with the key, a chamber's target is its COM
-    target, else the derived one (as ``cmacop template`` fills them). Without
-    either, the workbook's Cible column is the target. The ``cible`` column
-    holds the target validation compared the workbook with.
+    The twin of ``cmacop consolidate`` for one year. ``settings`` (or ``config`` and the
+    options) give the store, the COM targets and the allocation key: with the key, a
+    chamber's target is its COM target, else the derived one (as ``cmacop template``
+    fills them). Without either, the workbook's Cible column is the target. The
+    ``cible`` column holds the target validation compared the workbook with.
+    ``history``: last year's values already read (default: read from the store).
     ``wait`` seconds are waited for another run's lock (0: fail at once with
     :class:`~cmacop.consolidate.store.StoreLockedError`, exit code 3). With ``feedback_dir``
     the annotated workbooks are written there, in the sub-folders the files have
-    under ``feedback_root`` (validation runs once, with the plausibility
-    ``thresholds`` given). The CSV/Excel exports are rewritten when
-    a table changed or one is missing (``exports`` None), always (True: after an
+    under ``feedback_root`` (validation runs once). The CSV/Excel exports are rewritten
+    when a table changed or one is missing (``exports`` None), always (True: after an
     interrupted run) or never (False: ``cmacop run``'s batches but the year's last).
     """
     from cmacop.validate.engine import validate_paths
 
-    items = [Path(p) for p in paths]
+    s = settings_for(settings, config, store=store, targets=targets, key=key)
+    items = [p if isinstance(p, Source) else Path(p) for p in paths]
     if not items:
         raise UsageError("aucun fichier ni dossier à consolider")
-    missing = [str(p) for p in items if not p.exists()]
+    missing = [str(p) for p in items if isinstance(p, Path) and not p.exists()]
     if missing:
         raise UsageError(f"introuvable : {', '.join(missing)}")
-    root = Path(store) if store is not None else default_store(items)
-    for item in items:
+    where = [p.path if isinstance(p, Source) else p for p in items]
+    root = s.store if s.store is not None else default_store(where)
+    for item in where:
         if item.is_dir() and _inside(root, item):
             raise UsageError(
                 f"le dépôt de consolidation {root} est dans le dossier à consolider {item}",
@@ -167,25 +173,21 @@ def consolidate_paths(
     catalogue = catalogue or load_catalogue()
     registry = registry or load_registry()
     now = now or datetime.now(UTC)
-    reference: str | Path | Mapping[tuple[str, int, str], int] | None = targets
-    if key is not None:
-        reference = template_targets(
-            year,
-            targets_file=None if targets is None else Path(targets),
-            key_file=Path(key),
-            catalogue=catalogue,
-            registry=registry,
-        )
+    # What each workbook's Cible column must match, for this year (key: COM else derived).
+    checked = replace(s, targets=s.reference_targets(year, catalogue, registry), key=None, _read={})
     st = Store(root)
     with st.lock(timeout=wait, command=f"consolidate --year {year}"):
+        if history is None:
+            from cmacop.validate.checks.history import load_history
+
+            history = load_history(root, catalogue) if st.years() else {}
         report = validate_paths(
             items,
             year=year,
-            targets=reference,
-            history=root if st.years() else None,
+            settings=checked,
+            history=history,
             feedback_dir=feedback_dir,
             feedback_root=feedback_root,
-            thresholds=thresholds,
             catalogue=catalogue,
             registry=registry,
         )

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmacop.campaign.settings import command_settings
+from cmacop.campaign.settings import Settings, settings_for
 from cmacop.consolidate.year import ConsolidationResult, consolidate_paths
 from cmacop.cop.catalogue import load_catalogue
 from cmacop.cop.registry import load_registry
@@ -121,6 +121,7 @@ def consolidate_years(
     paths: Iterable[str | Path] = (),
     *,
     years: Iterable[int] = (),
+    settings: Settings | None = None,
     config: Config | str | Path | None = None,
     store: str | Path | None = None,
     targets: str | Path | None = None,
@@ -130,14 +131,16 @@ def consolidate_years(
 ) -> ConsolidationRun:
     """The twin of ``cmacop consolidate``: one or more years in one call (one process).
 
-    Options given win over the campaign's ``cmacop.toml`` (``config``, or the
-    current folder's): store, COM targets, allocation key, thresholds, and the
-    year when none is given (see :func:`~cmacop.campaign.settings.command_settings`).
-    The years are consolidated oldest first (see :func:`years_plan`), the
-    catalogue and registry loaded once.
+    Options given win over ``settings``, or over the campaign's ``cmacop.toml``
+    (``config``, or the current folder's): store, COM targets, allocation key,
+    thresholds, and the year when none is given (see
+    :func:`~cmacop.campaign.settings.command_settings`). The years are consolidated
+    oldest first (see :func:`years_plan`), the catalogue, registry and reference files
+    read once.
     """
     items, asked = [Path(p) for p in paths], list(years)
-    s = command_settings(
+    s = settings_for(
+        settings,
         config,
         year=asked[0] if len(asked) == 1 else None,
         need_year=bool(items) and not asked,
@@ -155,12 +158,9 @@ def consolidate_years(
         consolidate_paths(
             year_paths,
             year=year,
-            store=s.store,
-            targets=s.targets,
-            key=s.key,
+            settings=s,
             wait=wait,
             now=now,
-            thresholds=s.thresholds,
             catalogue=catalogue,
             registry=registry,
         )

@@ -1,20 +1,15 @@
 """Reference files of a campaign (``referentiel/``): COM targets, allocation key, TFCMA bases.
 
 Each reader checks every line and raises a :class:`DataFileError` naming the
-file, the line and the column, in French.
-
-The COM targets and the allocation key are kept once read, by content: ``cmacop
-run`` validates a year's files in many batches, and each batch needs the same
-targets. A file changed on disk is read again (its content is compared, not
-its date), so a cached file is never out of date.
+file, the line and the column, in French. A command reads each file once: its
+:class:`~cmacop.campaign.settings.Settings` keeps what it read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.registry import Registry, load_registry
@@ -25,40 +20,9 @@ from cmacop.files.frenchcsv import CsvTable, parse_number, read_csv
 TargetKey = tuple[str, int, str]  # (chambre, annee, code)
 T = TypeVar("T")
 
-# Parsed reference files and regional targets, by the contents they come from (see the
-# module docstring); a few entries are enough (one campaign, a handful of years).
-_CACHE: dict[tuple[Any, ...], tuple[tuple[object, ...], Any]] = {}
-_CACHE_SIZE = 32
-
-
-def _cached(key: tuple[Any, ...], keep: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """``compute()``, or its result for the same ``key`` (errors are never kept).
-
-    ``keep``: the objects whose ``id`` is part of ``key`` (catalogue, registry),
-    held with the entry so that no other object can take their ``id``.
-    """
-    found = _CACHE.get(key)
-    if found is not None:
-        result: T = found[1]
-        return result
-    value = compute()
-    if len(_CACHE) >= _CACHE_SIZE:
-        del _CACHE[next(iter(_CACHE))]  # oldest first
-    _CACHE[key] = (keep, value)
-    return value
-
-
-def _content(path: Path) -> bytes | None:
-    """The bytes of a reference file; None when unreadable (``read_csv`` then says why)."""
+def _table(path: Path, columns: tuple[str, ...]) -> CsvTable:
     try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def _table(path: Path, columns: tuple[str, ...], data: bytes | None = None) -> CsvTable:
-    try:
-        table = read_csv(Path(path), data)
+        table = read_csv(Path(path))
     except InputFileError as exc:  # a reference file that cannot be read is a data error
         raise DataFileError(str(exc)) from None
     missing = [c for c in columns if c not in table.header]
@@ -86,28 +50,11 @@ def read_targets(
     registry: Registry | None = None,
 ) -> dict[TargetKey, int]:
     """Read a COM targets file ``chambre,annee,code,cible`` (``;`` or ``,``)."""
-    return dict(_targets_of(Path(path), catalogue or load_catalogue(), registry)[1])
-
-
-def _targets_of(
-    path: Path, catalogue: Catalogue, registry: Registry | None
-) -> tuple[bytes | None, dict[TargetKey, int]]:
-    """The content of a COM targets file and its targets (shared: never to be modified)."""
+    path = Path(path)
+    catalogue = catalogue or load_catalogue()
     registry = registry or load_registry()
-    data = _content(path)
-    if data is None:
-        return data, _parse_targets(path, None, catalogue, registry)
-    key = ("cibles", str(path), data, id(catalogue), id(registry))
-    return data, _cached(
-        key, (catalogue, registry), lambda: _parse_targets(path, data, catalogue, registry)
-    )
-
-
-def _parse_targets(
-    path: Path, data: bytes | None, catalogue: Catalogue, registry: Registry
-) -> dict[TargetKey, int]:
     codes = {i.code for i in catalogue.indicators}
-    table = _table(path, ("chambre", "annee", "code", "cible"), data)
+    table = _table(path, ("chambre", "annee", "code", "cible"))
     targets: dict[TargetKey, int] = {}
     for line, row in table.rows:
         chamber = row["chambre"].strip()
@@ -156,20 +103,9 @@ def read_key(path: str | Path, registry: Registry | None = None) -> dict[str, in
     Only reporting chambers can carry a share of the national targets: CMA
     France, which reports no indicator, is refused.
     """
-    return dict(_key_of(Path(path), registry or load_registry())[1])
-
-
-def _key_of(path: Path, registry: Registry) -> tuple[bytes | None, dict[str, int]]:
-    """The content of an allocation key file and its key (shared: never to be modified)."""
-    data = _content(path)
-    if data is None:
-        return data, _parse_key(path, None, registry)
-    key = ("cle", str(path), data, id(registry))
-    return data, _cached(key, (registry,), lambda: _parse_key(path, data, registry))
-
-
-def _parse_key(path: Path, data: bytes | None, registry: Registry) -> dict[str, int]:
-    table = _table(path, ("chambre", "entreprises"), data)
+    path = Path(path)
+    registry = registry or load_registry()
+    table = _table(path, ("chambre", "entreprises"))
     key: dict[str, int] = {}
     seen: dict[str, int] = {}
     for line, row in table.rows:
@@ -229,46 +165,28 @@ def _euros(path: Path, line: int, column: str, text: str) -> Decimal:
 def load_targets(
     year: int,
     *,
-    targets_file: Path | None = None,
-    key_file: Path | None = None,
+    targets: str | Path | None = None,
+    key: str | Path | None = None,
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
 ) -> list[TargetRow]:
     """Regional targets of every reporting chamber: the COM file wins, else derived by key."""
     catalogue = catalogue or load_catalogue()
     registry = registry or load_registry()
-    com_data, com = (
-        _targets_of(Path(targets_file), catalogue, registry) if targets_file else (None, None)
-    )
-    key_data, key = _key_of(Path(key_file), registry) if key_file else (None, None)
-
-    def compute() -> list[TargetRow]:
-        chambers = [c.code for c in registry.reporting]
-        return regional_targets(year, catalogue, com, key, chambers=chambers)
-
-    cache_key = (
-        "regionales",
-        year,
-        str(targets_file) if targets_file else None,
-        com_data,
-        str(key_file) if key_file else None,
-        key_data,
-        id(catalogue),
-        id(registry),
-    )
-    return list(_cached(cache_key, (catalogue, registry), compute))
+    com = read_targets(targets, catalogue, registry) if targets else None
+    shares = read_key(key, registry) if key else None
+    chambers = [c.code for c in registry.reporting]
+    return regional_targets(year, catalogue, com, shares, chambers=chambers)
 
 
 def template_targets(
     year: int,
     *,
-    targets_file: Path | None = None,
-    key_file: Path | None = None,
+    targets: str | Path | None = None,
+    key: str | Path | None = None,
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
 ) -> dict[TargetKey, int]:
     """The ``Cible`` values of the templates: ``{(chambre, annee, code): cible}``."""
-    rows = load_targets(
-        year, targets_file=targets_file, key_file=key_file, catalogue=catalogue, registry=registry
-    )
+    rows = load_targets(year, targets=targets, key=key, catalogue=catalogue, registry=registry)
     return {(r.chamber, year, r.code): r.target for r in rows if r.target is not None}

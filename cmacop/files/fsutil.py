@@ -55,5 +55,16 @@ def write_with(target: Path, writer: Callable[[Path], object]) -> None:
         writer(tmp)
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def sha256(source: bytes | Path) -> str:
+    """SHA-256 (hex) of bytes, or of a file read by blocks (large files never held whole).
+
+    The one hash of cmacop: submissions, reference files, outputs, manifests. A file that
+    cannot be read raises :class:`OSError`; the caller says which file, in French.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        return hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256()
+    with open(source, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -9,27 +9,27 @@ Every file is written atomically.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cmacop.compute.attainment import Number
-from cmacop.consolidate.store import STORE_DIRNAME
+from cmacop.campaign.config import Config
+from cmacop.campaign.layout import REPORTS_DIR, beside_store
+from cmacop.campaign.settings import Settings, settings_for
+from cmacop.compute.outputs import OutputError, write_outputs
 from cmacop.errors import CmacopError, UsageError
 from cmacop.files.fsutil import write_text_atomic, write_with
 from cmacop.render.inputs import ReportInputs
 
 FORMATS = ("md", "html", "xlsx")
 NATIONAL = "national"
-DEFAULT_OUT = "bilans"
 
 
 def default_out_dir(store: str | Path, year: int) -> Path:
     """``bilans/<year>/`` of the campaign (the store folder's parent), as ``cmacop compute``."""
-    return Path(store).parent / DEFAULT_OUT / str(year)
+    return beside_store(store, REPORTS_DIR, str(year))
 
 
 def national_name(year: int, fmt: str) -> str:
@@ -93,8 +93,6 @@ def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
 
 def _unwritable(path: Path, exc: OSError) -> CmacopError:
     """The same error as ``cmacop compute`` gives for an output it cannot write (exit 4)."""
-    from cmacop.compute.outputs import OutputError
-
     return OutputError(
         f"écriture impossible de {path} ({exc.strerror or exc})",
         hint="Vérifiez le chemin (--out), les droits d'écriture et la place disponible.",
@@ -168,52 +166,47 @@ def render_report(
 
 
 def build_report(
-    year: int,
+    year: int | None = None,
     *,
-    store: str | Path = STORE_DIRNAME,
-    targets_file: str | Path | None = None,
-    key_file: str | Path | None = None,
-    base_file: str | Path | None = None,
+    settings: Settings | None = None,
+    config: Config | str | Path | None = None,
+    store: str | Path | None = None,
+    targets: str | Path | None = None,
+    key: str | Path | None = None,
+    base: str | Path | None = None,
     chambers: Sequence[str] | None = None,
     formats: str | Iterable[str] = FORMATS,
     out_dir: str | Path | None = None,
-    generated_on: date,
-    cap: Number = 1,
-    weights: Mapping[str, Number] | None = None,
-    share_overrides: Mapping[int, Decimal] | None = None,
+    generated_on: date | None = None,
 ) -> ReportResult:
-    """Compute ``year`` as ``cmacop compute`` does, then write its bilans (default ``bilans/<year>/``).
+    """The twin of ``cmacop report``: compute the year as ``cmacop compute`` does, then write
+    its bilans (default: the campaign's ``bilans/<année>/``, else ``bilans/<année>/`` beside
+    the store) dated ``generated_on`` (default: today).
 
     The machine files of the computation (targets, attainment, axes, modulation
     CSV and the run manifest) are written in the same folder.
     """
-    from cmacop.compute.outputs import write_outputs
-    from cmacop.compute.year import compute_year
+    from cmacop.compute.results import compute_results
     from cmacop.cop.catalogue import load_catalogue
     from cmacop.cop.registry import load_registry
-    from cmacop.render.fromstore import inputs_from_results
+    from cmacop.render.inputs import inputs_from_results
 
+    s = settings_for(
+        settings, config, year=year, need_year=True, store=store, targets=targets, key=key,
+        base=base, reports=out_dir,
+    )  # fmt: skip
+    assert s.year is not None
     fmts = parse_formats(formats)
+    generated_on = generated_on or date.today()
     catalogue, registry = load_catalogue(), load_registry()
-    results = compute_year(
-        year,
-        store=store,
-        targets_file=targets_file,
-        key_file=key_file,
-        base_file=base_file,
-        cap=cap,
-        weights=weights,
-        share_overrides=share_overrides,
-        catalogue=catalogue,
-        registry=registry,
-    )
+    out = s.reports if s.reports is not None else default_out_dir(s.store_dir, s.year)
+    results = compute_results(settings=s, catalogue=catalogue, registry=registry)
     inputs = inputs_from_results(results, catalogue, registry)
-    out = Path(out_dir) if out_dir is not None else default_out_dir(store, year)
     _com_chambers(inputs, chambers)  # refuse a wrong --chamber before writing anything
     data_files = write_outputs(results, out)
     result = render_report(
         inputs, out_dir=out, generated_on=generated_on, chambers=chambers, formats=fmts
     )
     return ReportResult(
-        year, out, generated_on, result.documents, tuple(data_files), result.modulated
+        s.year, out, generated_on, result.documents, tuple(data_files), result.modulated
     )

@@ -1,8 +1,9 @@
-"""What a bilan is made from: the computed year and what the store knows about the campaign.
+"""What a bilan is made from: the computed year, as ``compute_results`` returns it.
 
-:class:`ReportInputs` is the boundary between the computation (``cmacop.compute.year``)
-and the documents: the view model is built from it alone, so that documents can
-be built — and tested — from plain compute-layer objects.
+:class:`ReportInputs` is the boundary between the computation and the documents: the
+view model is built from it alone, so that documents can be built — and tested — from
+plain compute-layer objects. :func:`inputs_from_results` converts a computed year; it
+reads nothing (neither the store nor the manifest).
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
+from cmacop import __version__
+from cmacop.campaign.statuses import LATE, MISSING, REJECTED, TRANSMITTED
 from cmacop.compute.attainment import Attainment
 from cmacop.compute.modulation import Modulation
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
 from cmacop.cop.targets import TargetRow
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from cmacop.compute.results import YearResults
+    from cmacop.consolidate.completeness import Completeness
 
 # A submission's status in a bilan: transmis, rejeté or manquant (campaign/statuses.py);
 # « hors délai » is a transmitted file with ``late`` set.
@@ -83,3 +94,106 @@ class ReportInputs:
     indicator_weights: tuple[tuple[str, str], ...] = ()  # (code, weight) when not all 1
     share_overridden: bool = False  # p of the tax year set by configuration, not the schedule
     cmacop_version: str = ""
+
+
+def _submissions(comp: Completeness) -> tuple[SubmissionState, ...]:
+    return tuple(
+        SubmissionState(
+            chamber=row.chamber,
+            status=row.status if row.status in (REJECTED, MISSING) else TRANSMITTED,
+            late=row.status == LATE,
+            transmitted_on=row.sent_on,
+            file=row.file,
+        )
+        for row in comp.rows
+    )
+
+
+def _findings(frame: pl.DataFrame) -> tuple[Finding, ...]:
+    """The stored findings of the files the chambers' statuses rest on."""
+    findings = []
+    for row in frame.iter_rows(named=True):
+        sheet, cell = row["feuille"], row["cellule"]
+        location = f"{sheet}!{cell}" if sheet and cell else cell or sheet
+        findings.append(
+            Finding(
+                chamber=row["chambre"],
+                severity="erreur" if row["gravite"] == "erreur" else "avertissement",
+                code=row["code"],
+                message=row["message"] or "",
+                indicator=row["indicateur"],
+                location=location,
+                file=row["fichier"],
+            )
+        )
+    return tuple(findings)
+
+
+def _number(value: Any) -> Any:
+    """A stored realised value as the bilan shows it: whole numbers as int, else Decimal."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return Decimal(str(value))
+
+
+def _texts(
+    data: pl.DataFrame, catalogue: Catalogue
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], Any]]:
+    impacts = {i.code for i in catalogue.impacts}
+    comments: dict[tuple[str, str], str] = {}
+    values: dict[tuple[str, str], Any] = {}
+    for chamber, code, realised, comment in data.select(
+        "chambre", "code", "realise", "commentaire"
+    ).iter_rows():
+        if comment is not None and str(comment).strip():
+            comments[(chamber, code)] = str(comment)
+        if code in impacts:
+            values[(chamber, code)] = _number(realised)
+    return comments, values
+
+
+def _shown(path: str, root: Path) -> str:
+    """An input path as the bilan prints it: relative to the campaign folder when inside it."""
+    p = Path(path)
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+def _input_files(results: YearResults) -> tuple[InputFile, ...]:
+    root = results.store.parent
+    return tuple(
+        InputFile(f.role, f.path, f.sha256, chamber=f.chamber)
+        if f.chamber is not None
+        else InputFile(f.role, _shown(f.path, root), f.sha256)
+        for f in results.inputs
+    )
+
+
+def inputs_from_results(
+    results: YearResults, catalogue: Catalogue, registry: Registry
+) -> ReportInputs:
+    """Everything the bilans of ``results.year`` show."""
+    comments, impact_values = _texts(results.data, catalogue)
+    weights = results.parameters.indicator_weights
+    return ReportInputs(
+        year=results.year,
+        catalogue=catalogue,
+        registry=registry,
+        targets=results.targets,
+        attainment=results.attainment,
+        previous=results.previous,
+        history=results.history,
+        modulation=results.modulation,
+        submissions=_submissions(results.completeness),
+        findings=_findings(results.findings),
+        comments=comments,
+        impact_values=impact_values,
+        input_files=_input_files(results),
+        indicator_weights=tuple((code, str(weight)) for code, weight in weights),
+        share_overridden=results.parameters.share_overridden,
+        cmacop_version=__version__,
+    )

@@ -28,7 +28,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,8 +40,10 @@ from cmacop.files.lockfile import hold, holder_text
 from cmacop.run.deposits import (
     CHANGED_WHILE_READING,
     Candidate,
+    Fresh,
     Left,
-    peek_chamber,
+    declared_chamber,
+    parse,
     read_stable,
     scan_deposit,
 )
@@ -183,15 +185,6 @@ def _stale(log: Journal, holder: dict[str, Any] | None) -> None:
     log.warning(f"verrou d'une exécution interrompue repris ({who}) : le travail inachevé reprend")
 
 
-@dataclass
-class _Fresh:
-    """A new or changed file to process."""
-
-    candidate: Candidate
-    sha256: str
-    chamber: str | None  # as peeked: only to batch a chamber's versions apart
-
-
 class _Pass:
     def __init__(
         self, cfg: Config, year: int, today: date, log: Journal, progress: Progress | None
@@ -272,9 +265,9 @@ class _Pass:
 
     def _sort(
         self, candidates: tuple[Candidate, ...], waiting: tuple[Left, ...]
-    ) -> tuple[list[_Fresh], int, tuple[Left, ...], tuple[Left, ...], bool]:
+    ) -> tuple[list[Fresh], int, tuple[Left, ...], tuple[Left, ...], bool]:
         """New or changed files; unchanged count; pending; unreadable; manifest touched."""
-        fresh: list[_Fresh] = []
+        fresh: list[Fresh] = []
         pending, unreadable = list(waiting), []
         unchanged, dirty = 0, False
         files = self.state.files
@@ -294,14 +287,15 @@ class _Pass:
                 prev.size, prev.mtime_ns, dirty = c.size, c.mtime_ns, True
                 unchanged += 1
             else:
-                fresh.append(_Fresh(c, read.sha256, peek_chamber(c.path, read.data)))
+                sub = parse(c.path, read.data)
+                fresh.append(Fresh(c, read.sha256, read.data, sub, declared_chamber(sub)))
         present = {c.key for c in candidates} | {left.key for left in pending}
         for key in [k for k in files if k not in present]:  # removed from depot/
             del files[key]
             dirty = True
         return fresh, unchanged, tuple(pending), tuple(unreadable), dirty
 
-    def _process(self, fresh: list[_Fresh]) -> list[FileReport]:
+    def _process(self, fresh: list[Fresh]) -> list[FileReport]:
         """Per year, per batch: validate, consolidate, write the accusés, save the manifest.
 
         The store's exports of a year are written once, with its last batch; until
@@ -326,8 +320,8 @@ class _Pass:
                 self.state.stale_exports.remove(year)
         return out
 
-    def _consolidate(self, year: int, items: dict[Path, _Fresh], last: bool) -> list[FileReport]:
-        checked = self.steps.consolidate(year, list(items), exports=last)
+    def _consolidate(self, year: int, items: dict[Path, Fresh], last: bool) -> list[FileReport]:
+        checked = self.steps.consolidate(year, list(items.values()), exports=last)
         stale = self.state.stale_exports
         if last and year in stale:
             stale.remove(year)
@@ -361,9 +355,9 @@ class _Pass:
             self.progress(message, done, total)
 
 
-def _batches(items: list[_Fresh]) -> list[list[_Fresh]]:
+def _batches(items: list[Fresh]) -> list[list[Fresh]]:
     """Arrival order (date, then name), the n-th file of each chamber in batch n."""
-    batches: list[list[_Fresh]] = []
+    batches: list[list[Fresh]] = []
     seen: dict[str | None, int] = {}
     for item in sorted(items, key=lambda f: (f.candidate.mtime_ns, f.candidate.key)):
         # Files whose chamber cannot be told go together in the first batch: they

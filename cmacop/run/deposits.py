@@ -10,14 +10,17 @@ Files are only read, never moved, renamed or modified.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from cmacop.validate.checks.discovery import discover, skip_reason
+if TYPE_CHECKING:
+    from cmacop.validate.submission import Submission
+
+from cmacop.files.fsutil import sha256
+from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, discover, skip_reason
 
 YEAR_DIR = re.compile(r"^\d{4}$")
 # Files up to this size are read into memory (validation's own limit is the same, 20 MiB);
@@ -117,16 +120,12 @@ def read_stable(candidate: Candidate) -> Read | None:
     data: bytes | None = None
     if candidate.size <= READ_MAX_BYTES:
         data = path.read_bytes()
-        digest, length = hashlib.sha256(data).hexdigest(), len(data)
+        digest = sha256(data)
     else:
-        hasher, length = hashlib.sha256(), 0
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                hasher.update(block)
-                length += len(block)
-        digest = hasher.hexdigest()
+        digest = sha256(path)  # by blocks; validation reports the file as abnormal
     after = path.stat()
-    if (length, after.st_size, after.st_mtime_ns) != (
+    read = len(data) if data is not None else after.st_size
+    if (read, after.st_size, after.st_mtime_ns) != (
         candidate.size,
         candidate.size,
         candidate.mtime_ns,
@@ -135,61 +134,42 @@ def read_stable(candidate: Candidate) -> Read | None:
     return Read(digest, data)
 
 
-def peek_chamber(path: Path, data: bytes | None) -> str | None:
-    """The chamber code a submission declares, read cheaply; None when it cannot be told.
+@dataclass(frozen=True)
+class Fresh:
+    """A new or changed file to process, read once: its bytes, hash and parsed content."""
+
+    candidate: Candidate
+    sha256: str
+    data: bytes | None  # None: too big to hold (validation reports it)
+    submission: Submission | None  # None: unreadable (validation says why)
+    chamber: str | None  # as declared: only to batch a chamber's versions apart
+
+
+def parse(path: Path, data: bytes | None) -> Submission | None:
+    """The submission in a deposit's bytes, parsed once for batching and validation.
+
+    None when it cannot be parsed (too big to hold, damaged, another format): validation
+    reads it again and says why, as a finding of that file.
+    """
+    if data is None or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return None
+    from cmacop.validate.submission import read_submission
+
+    try:
+        return read_submission(path, data)
+    except Exception:  # hostile input may break the reader anywhere: validation will say
+        return None
+
+
+def declared_chamber(sub: Submission | None) -> str | None:
+    """The chamber code a submission declares; None when it cannot be told.
 
     Used only to keep two submissions of one chamber out of the same validation
-    batch (validation would reject both as duplicates, E-IDENT-004); the
-    verdict itself is validation's.
+    batch (validation would reject both as duplicates, E-IDENT-004); the verdict
+    itself is validation's.
     """
-    if data is None:
+    if sub is None:
         return None
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            return _workbook_chamber(path, data)
-        if suffix == ".csv":
-            from cmacop.validate.checks.identity import chamber_and_year
-            from cmacop.validate.submission import read_submission
+    from cmacop.validate.checks.identity import chamber_and_year
 
-            return chamber_and_year(read_submission(path, data))[0]
-    except Exception:  # a damaged file: validation will say why
-        return None
-    return None
-
-
-def _workbook_chamber(path: Path, data: bytes) -> str | None:
-    from cmacop.cop.contract import ID_ROW, SHEET_ID, SHEET_META
-    from cmacop.files.xlsxread import read_xlsx
-
-    # As validation reads it: the value beside the label « Code chambre » (column A,
-    # wherever the row is, else the template's row); the hidden sheet without that sheet.
-    book = read_xlsx(data, path.name, sheets=(SHEET_ID, SHEET_META))
-    ident = book.sheets.get(SHEET_ID)
-    if ident is None:
-        return _meta_chamber(book)
-    row = ID_ROW["Code chambre"]
-    for candidate in range(1, min(ident.max_row, 50) + 1):
-        label = ident.get(candidate, 1)
-        if label is not None and _text(label.value) == "Code chambre":
-            row = candidate
-            break
-    value = ident.get(row, 2)
-    return (_text(value.value) if value is not None else "") or None
-
-
-def _meta_chamber(book: Any) -> str | None:
-    from cmacop.cop.contract import SHEET_META
-
-    meta = book.sheets.get(SHEET_META)
-    if meta is None:
-        return None
-    for row in range(1, min(meta.max_row, 50) + 1):
-        key, value = meta.get(row, 1), meta.get(row, 2)
-        if key is not None and _text(key.value) == "chambre" and value is not None:
-            return _text(value.value) or None
-    return None
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return chamber_and_year(sub)[0]

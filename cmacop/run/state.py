@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.statuses import REJECTED
-from cmacop.files.fsutil import write_text_atomic
+from cmacop.files.fsutil import sha256, write_text_atomic
 
 MANIFEST_NAME = ".cmacop-run.json"
 FORMAT_VERSION = 1
@@ -153,14 +153,10 @@ def _entries(out: list[str], items: list[tuple[str, Any]], names: tuple[str, ...
 
 def file_digest(path: Path) -> str | None:
     """SHA-256 of a file, None when it does not exist."""
-    digest = hashlib.sha256()
     try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
+        return sha256(path)
     except FileNotFoundError:
         return None
-    return digest.hexdigest()
 
 
 def fingerprint(inputs: dict[str, Path | None], extra: dict[str, str]) -> str:

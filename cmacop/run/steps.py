@@ -11,6 +11,7 @@ import errno
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,10 @@ from cmacop.run.result import (
 from cmacop.run.state import ReportState, RunState, fingerprint
 
 if TYPE_CHECKING:
+    from cmacop.campaign.settings import Settings
+    from cmacop.cop.catalogue import Catalogue
     from cmacop.cop.registry import Registry
+    from cmacop.run.deposits import Fresh
 
 # A controller's « cmacop consolidate » by hand holds the store a few seconds: wait for it.
 STORE_WAIT_S = 60.0
@@ -65,7 +69,10 @@ class Steps:
     def __init__(self, cfg: Config, state: RunState, log: Journal, started: datetime) -> None:
         self.cfg, self.state, self.log, self.started = cfg, state, log, started
         self._registry: Registry | None = None
+        self._catalogue: Catalogue | None = None
         self._root: Path | None = None  # the campaign folder, resolved once
+        self._settings: dict[int, Settings] = {}
+        self._history: dict[int, Mapping[tuple[str, int, str], float]] = {}
 
     def rel(self, path: Path) -> str:
         """:func:`~cmacop.run.result.relative` to the campaign folder (three per file)."""
@@ -83,6 +90,14 @@ class Steps:
 
             self._registry = load_registry()
         return self._registry
+
+    @property
+    def catalogue(self) -> Catalogue:
+        if self._catalogue is None:
+            from cmacop.cop.catalogue import load_catalogue
+
+            self._catalogue = load_catalogue()
+        return self._catalogue
 
     # ------------------------------------------------------------------ bilans: due or not
 
@@ -118,35 +133,65 @@ class Steps:
 
     # ------------------------------------------------------------------ consolidation
 
+    def settings(self, year: int) -> Settings:
+        """The settings of ``year``, resolved once per run (reference files read once)."""
+        found = self._settings.get(year)
+        if found is None:
+            from cmacop.campaign.settings import command_settings
+
+            found = self._settings[year] = command_settings(self.cfg, year=year)
+        return found
+
+    def history(self, year: int) -> Mapping[tuple[str, int, str], float]:
+        """Last year's values for the plausibility checks of ``year``, read once per year.
+
+        Only year N − 1 is compared, and a run consolidates the years oldest first: the
+        batches of year N never change what this reads.
+        """
+        found = self._history.get(year)
+        if found is None:
+            from cmacop.consolidate.store import Store
+            from cmacop.validate.checks.history import load_history
+
+            store = self.cfg.store
+            has_data = Store(store).years() if store.is_dir() else []
+            found = load_history(store, self.catalogue) if has_data else {}
+            self._history[year] = found
+        return found
+
     def consolidate(
-        self, year: int, paths: list[Path], *, exports: bool
+        self, year: int, items: list[Fresh], *, exports: bool
     ) -> list[tuple[FileReport, Path]]:
         """Validate and consolidate one batch; write each file's accusé; log each verdict.
 
         ``exports``: rewrite the store's CSV/Excel exports of the year (its last batch).
         """
-        from cmacop.campaign.settings import command_settings
-        from cmacop.consolidate.completeness import LATE, TRANSMITTED
+        from cmacop.campaign.statuses import LATE, TRANSMITTED
         from cmacop.consolidate.year import consolidate_paths
         from cmacop.files.fsutil import write_bytes_atomic
         from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
+        from cmacop.validate.engine import Source
         from cmacop.validate.findings import counts_text
 
         cfg = self.cfg
-        settings = command_settings(cfg, year=year)
         out_dir = cfg.feedback_dir(year)
+        sources = [
+            Source(f.candidate.path, f.data, f.sha256, f.submission)
+            if f.data is not None
+            else f.candidate.path
+            for f in items
+        ]
         result = consolidate_paths(
-            paths,
+            sources,
             year=year,
-            store=settings.store,
-            targets=settings.targets,
-            key=settings.key,
+            settings=self.settings(year),
+            history=self.history(year),
             wait=STORE_WAIT_S,
             now=self.started,
             feedback_dir=out_dir,
             feedback_root=cfg.deposit_dir(year),
             exports=exports,
-            thresholds=settings.thresholds,
+            catalogue=self.catalogue,
             registry=self.registry,
         )
         assert result.validation is not None
@@ -238,24 +283,11 @@ class Steps:
             self.state.reports[year] = ReportState(current)
             self.log.info(f"bilans {year} non établis : aucun bilan de COM {year} accepté")
             return ReportsOutcome(year, NO_DATA, self.rel(final))
-        from cmacop.campaign.settings import command_settings
         from cmacop.render import build_report
 
         staging = cfg.reports / f".{year}.en-cours"
         shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
-        settings = command_settings(cfg, year=year)
-        result = build_report(
-            year,
-            store=cfg.store,
-            targets_file=settings.targets,
-            key_file=settings.key,
-            base_file=settings.base,
-            out_dir=staging,
-            generated_on=today,
-            cap=settings.cap,
-            weights=settings.weights,
-            share_overrides=settings.share_overrides,
-        )
+        result = build_report(settings=self.settings(year), out_dir=staging, generated_on=today)
         # Each bilan is complete before any is published; the moves take milliseconds.
         moved = []
         for path in result.files:

@@ -9,21 +9,22 @@ exist, an unreadable targets file) raise.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.config import Config
+from cmacop.campaign.settings import Settings, TargetKey, Thresholds, settings_for
 from cmacop.campaign.statuses import INVALID, VALID
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.contract import SHEET_META
 from cmacop.cop.registry import Registry, load_registry
 from cmacop.errors import InputFileError
-from cmacop.files.fsutil import sha256_bytes
+from cmacop.files.fsutil import sha256
 from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, UnsafeWorkbookError
-from cmacop.validate.checks import Context, FileCheck, Record, TargetKey, Thresholds
+from cmacop.validate.checks import Context, FileCheck, Record
 from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, Skipped, discover
 from cmacop.validate.checks.identity import check_duplicates, check_identity
 from cmacop.validate.checks.plausibility import check_plausibility
@@ -31,8 +32,9 @@ from cmacop.validate.checks.structure import CONTRACT_SHEETS, check_csv, check_w
 from cmacop.validate.checks.tabular import check_tabular
 from cmacop.validate.checks.values import check_values
 from cmacop.validate.findings import Finding, sort_key
+from cmacop.validate.submission import Submission
 
-__all__ = ["FileResult", "Skipped", "Thresholds", "ValidationReport", "validate_paths"]
+__all__ = ["FileResult", "Skipped", "Source", "Thresholds", "ValidationReport", "validate_paths"]
 
 # A submission is ~15 KB; anything above this is not read at all (zip bombs start small,
 # but a 2 GB "workbook" on the shared drive must not be loaded into memory either).
@@ -131,57 +133,83 @@ class ValidationReport:
         }
 
 
+@dataclass(frozen=True)
+class Source:
+    """A file already read by the caller (``cmacop run`` reads each deposit once).
+
+    ``data`` and ``sha256`` are its bytes and hash as read; ``submission`` what was parsed
+    from them (None: validation parses them itself and says why they cannot be read).
+    """
+
+    path: Path
+    data: bytes
+    sha256: str
+    submission: Submission | None = None
+
+
 def validate_paths(
-    paths: Iterable[str | Path],
+    paths: Iterable[str | Path | Source],
     *,
     year: int | None = None,
+    settings: Settings | None = None,
+    config: Config | str | Path | None = None,
     targets: str | Path | Mapping[TargetKey, int] | None = None,
     key: str | Path | Mapping[str, int] | None = None,
-    history: str | Path | None = None,
+    history: str | Path | Mapping[TargetKey, float] | None = None,
     strict: bool = False,
-    thresholds: Thresholds | None = None,
+    feedback_dir: str | Path | None = None,
+    feedback_root: str | Path | None = None,
     catalogue: Catalogue | str | Path | None = None,
     registry: Registry | str | Path | None = None,
-    feedback_dir: str | Path | None = None,
-    settle_seconds: float = 0,
-    feedback_root: str | Path | None = None,
 ) -> ValidationReport:
     """Check every submission found under ``paths`` and return the report.
 
-    ``targets`` (a ``chambre,annee,code,cible`` file or a mapping) are the
-    chambers' COM targets: a workbook's Cible column must match them, and
-    ``key`` (``chambre,entreprises``) derives the targets a COM does not set.
-    Without them the Cible column of each workbook is the target (a CSV then
-    has none).
-    ``history`` is last year's store or submissions folder. With
-    ``feedback_dir``, an annotated copy of each file is written there (in the same
-    sub-folder as the file's under ``feedback_root``, when given). Files
-    modified less than ``settle_seconds`` ago (still copying) are skipped.
+    The twin of ``cmacop validate``: ``settings`` (or ``config`` and the options)
+    give the COM targets, the allocation key, the plausibility thresholds and the
+    settling delay; ``year`` is the year expected (never the campaign's: a campaign
+    holds several years' deposits). ``targets`` (a ``chambre,annee,code,cible``
+    file or a mapping) are the chambers' COM targets: a workbook's Cible column
+    must match them, and ``key`` (``chambre,entreprises``) derives the targets a
+    COM does not set. Without them the Cible column of each workbook is the target
+    (a CSV then has none). ``history`` is last year's store or submissions folder,
+    or its values already read. With ``feedback_dir``, an annotated copy of each
+    file is written there (in the same sub-folder as the file's under
+    ``feedback_root``, when given). Files modified less than the settling delay ago
+    (still copying) are skipped; a :class:`Source` is taken as it was read.
     """
     from cmacop.validate.checks.history import load_history
 
+    s = settings_for(
+        settings,
+        config,
+        targets=targets,
+        key=key,
+        history=None if isinstance(history, Mapping) else history,
+    )
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
-    if isinstance(targets, (str, Path)):
-        from cmacop.cop.referentiel import read_targets
-
-        targets = read_targets(targets, cat, reg)
-    if isinstance(key, (str, Path)):
-        from cmacop.cop.referentiel import read_key
-
-        key = read_key(key, reg)
+    if isinstance(history, Mapping):
+        past: Mapping[TargetKey, float] = history
+    else:
+        past = load_history(s.history, cat) if s.history is not None else {}
     ctx = Context(
         catalogue=cat,
         registry=reg,
         year=year,
-        targets=targets,
-        key=key,
-        history=load_history(history, cat) if history is not None else {},
-        thresholds=thresholds or Thresholds(),
+        targets=s.com_targets(cat, reg),
+        key=s.allocation_key(reg),
+        history=past,
+        thresholds=s.thresholds,
     )
     out = Path(feedback_dir) if feedback_dir is not None else None
-    found, skipped = discover(paths, exclude=out, settle_seconds=settle_seconds)
-    checks = [_check_file(i, path, ctx, keep=out is not None) for i, path in enumerate(found)]
+    items: list[Path | Source] = []
+    skipped: list[Skipped] = []
+    folders = [p for p in paths if not isinstance(p, Source)]
+    if folders:
+        found, skipped = discover(folders, exclude=out, settle_seconds=s.settle_seconds)
+        items += found
+    items += [p for p in paths if isinstance(p, Source)]
+    checks = [_check_file(i, item, ctx, keep=out is not None) for i, item in enumerate(items)]
     check_duplicates(checks)
     check_tabular(checks, cat)
     check_plausibility(checks, ctx)
@@ -222,18 +250,27 @@ _READ_ERRORS: tuple[tuple[type[InputFileError], str], ...] = (
 )
 
 
-def _check_file(index: int, path: Path, ctx: Context, *, keep: bool) -> FileCheck:
-    """Read one file (never modified) and run the per-file checks."""
+def _check_file(index: int, item: Path | Source, ctx: Context, *, keep: bool) -> FileCheck:
+    """Read one file (never modified), unless already read, and run the per-file checks."""
     from cmacop.validate.submission import read_submission
 
+    path = item.path if isinstance(item, Source) else item
     fc = FileCheck(index, path, str(path))
-    data = _read(fc)
+    if isinstance(item, Source):
+        data: bytes | None = item.data
+        fc.sha256 = item.sha256
+    else:
+        data = _read(fc)
     if data is None:
         return fc
     if keep:
         fc.data = data
     try:
-        fc.sub = read_submission(path, data)
+        fc.sub = (
+            item.submission
+            if isinstance(item, Source) and item.submission is not None
+            else read_submission(path, data)
+        )
     except InputFileError as exc:
         code = next(c for kind, c in _READ_ERRORS if isinstance(exc, kind))
         fc.add(code, exc.message.removeprefix(f"{path.name} : "), exc.hint)
@@ -259,9 +296,9 @@ def _read(fc: FileCheck) -> bytes | None:
         size = path.stat().st_size
         if supported and size <= MAX_INPUT_BYTES:
             data = path.read_bytes()
-            fc.sha256 = sha256_bytes(data)
+            fc.sha256 = sha256(data)
             return data
-        fc.sha256 = _hash_file(path)
+        fc.sha256 = sha256(path)
     except OSError as exc:
         fc.add(
             "E-STRUCT-002", f"fichier illisible ({exc.strerror})", "Vérifiez les droits d'accès."
@@ -281,11 +318,3 @@ def _read(fc: FileCheck) -> bytes | None:
             "Repartez du modèle vierge généré par cmacop template.",
         )
     return None
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -22,7 +22,6 @@ from cmacop.cop.contract import (
     SHEET_META,
 )
 from cmacop.errors import InputFileError
-from cmacop.files.fsutil import sha256_bytes
 from cmacop.files.xlsxread import RawCell, RawSheet, column_letter, read_xlsx
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -76,7 +75,6 @@ class Submission:
 
     path: Path
     kind: str  # "xlsx" or "csv"
-    sha256: str
     sheets: tuple[str, ...] = ()
     identification: dict[str, Cell] = field(default_factory=dict)
     headers: dict[str, tuple[Cell, ...]] = field(default_factory=dict)
@@ -124,7 +122,7 @@ def _cell(sheet: RawSheet, row: int, col: int) -> Cell:
 def _from_workbook(path: Path, data: bytes) -> Submission:
     # Only the contract's sheets are parsed: a chamber's extra sheets cost nothing.
     book = read_xlsx(data, path.name, sheets=(SHEET_ID, SHEET_INDICATORS, SHEET_IMPACT, SHEET_META))
-    sub = Submission(path, "xlsx", sha256_bytes(data), sheets=tuple(book.sheets))
+    sub = Submission(path, "xlsx", sheets=tuple(book.sheets))
     for sheet in book.sheets.values():
         sub.merged.extend((sheet.name, ref) for ref in sheet.merged)
         if sheet.truncated:
@@ -168,7 +166,6 @@ def _from_csv(path: Path, data: bytes) -> Submission:
     sub = Submission(
         path,
         "csv",
-        sha256_bytes(data),
         encoding=table.encoding,
         delimiter=table.delimiter,
     )

@@ -15,33 +15,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.settings import TargetKey, Thresholds
 from cmacop.cop.catalogue import Catalogue, Indicator
 from cmacop.cop.registry import Registry
-from cmacop.errors import UsageError
 from cmacop.validate.findings import Finding, value_text
 from cmacop.validate.submission import Cell, Submission
 
-TargetKey = tuple[str, int, str]  # (chambre, annee, code)
 _UNSET: Any = object()
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Plausibility thresholds (warnings only)."""
-
-    high: float = 3.0  # realised above high × target: W-PLAUS-001
-    low: float = 0.10  # realised below low × target: W-PLAUS-002
-    change: float = 0.50  # change above ±change × last year's value: W-PLAUS-003
-
-    def __post_init__(self) -> None:
-        if not self.high > 1:
-            raise UsageError(f"seuil haut non valide ({self.high}) : il doit dépasser 1")
-        if not 0 <= self.low < 1:
-            raise UsageError(f"seuil bas non valide ({self.low}) : il doit être entre 0 et 1")
-        if not self.change > 0:
-            raise UsageError(
-                f"seuil de variation non valide ({self.change}) : il doit être positif"
-            )
 
 
 @dataclass

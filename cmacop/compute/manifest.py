@@ -1,0 +1,117 @@
+"""What a published computation depends on: its parameters and the hash of every input.
+
+The manifest (``manifeste_<année>.json``) lets anyone re-derive a modulation: the
+catalogue's fingerprint, the registry's version, the parameters applied and the
+SHA-256 of every file read (consolidated data, reference files, each chamber's
+submission). :class:`Parameters` and :class:`InputFile` are its typed parts, which the
+bilan shows as they are (it never parses the manifest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from cmacop import __version__
+from cmacop.compute.attainment import rate_str
+from cmacop.cop.catalogue import Catalogue
+from cmacop.cop.registry import Registry
+from cmacop.errors import DataFileError
+from cmacop.files.fsutil import sha256
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The parameters a year was computed with."""
+
+    share: Decimal  # performance share p of the tax year
+    share_overridden: bool  # p set by configuration, not the catalogue's schedule
+    axis_weights: tuple[tuple[int, Decimal], ...]
+    indicator_weights: tuple[tuple[str, Decimal], ...]  # given weights (default 1), by code
+    cap: Fraction  # cap of an indicator's attainment rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "part_performance": str(self.share),
+            "part_performance_surchargee": self.share_overridden,
+            "poids_axes": {str(axis): str(weight) for axis, weight in self.axis_weights},
+            "poids_indicateurs": {code: str(w) for code, w in self.indicator_weights},
+            "plafond_taux": rate_str(self.cap),
+        }
+
+
+def parameters_of(
+    year: int,
+    catalogue: Catalogue,
+    *,
+    cap: Fraction,
+    weights: Mapping[str, Any] | None,
+    share_overrides: Mapping[int, Decimal] | None,
+) -> Parameters:
+    tax_year = year + 1
+    return Parameters(
+        share=catalogue.share_for_year(tax_year, share_overrides),
+        share_overridden=bool(share_overrides and tax_year in share_overrides),
+        axis_weights=tuple((a.number, a.weight) for a in catalogue.axes),
+        indicator_weights=tuple(sorted((weights or {}).items())),
+        cap=cap,
+    )
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file a computation read, with its SHA-256; ``chamber`` for a chamber's submission."""
+
+    role: str
+    path: str
+    sha256: str
+    chamber: str | None = None
+
+
+def file_sha256(path: Path) -> str:
+    try:
+        return sha256(path)
+    except OSError as exc:
+        raise DataFileError(f"{path} : fichier illisible ({exc.strerror})") from None
+
+
+def input_files(used: list[tuple[str, Path | None]]) -> list[InputFile]:
+    """The files read, by role (absent ones left out), hashed."""
+    return [InputFile(role, str(path), file_sha256(path)) for role, path in used if path]
+
+
+def build_manifest(
+    year: int,
+    catalogue: Catalogue,
+    registry: Registry,
+    parameters: Parameters,
+    inputs: tuple[InputFile, ...],
+) -> dict[str, Any]:
+    """The manifest of a computed year (the outputs' hashes are added when written)."""
+    return {
+        "cmacop": __version__,
+        "annee_resultats": year,
+        "annee_taxe": year + 1,
+        "catalogue": {
+            "id": catalogue.id,
+            "revision": catalogue.revision,
+            "version": catalogue.version,
+            "empreinte": catalogue.content_hash,
+        },
+        "registre": {"version": registry.version},
+        "parametres": parameters.to_dict(),
+        "fichiers_entree": [
+            {"role": f.role, "chemin": f.path, "sha256": f.sha256}
+            for f in inputs
+            if f.chamber is None
+        ],
+        "depots": [
+            {"chambre": f.chamber, "fichier": f.path, "sha256": f.sha256}
+            for f in inputs
+            if f.chamber is not None
+        ],
+    }
