@@ -437,7 +437,7 @@ def processed_run(run_template: Path, tmp_path_factory: pytest.TempPathFactory) 
     """The example campaign after one ``cmacop run`` (copy it before changing it): (folder, result)."""
     import shutil
 
-    from cmacop.run.campaign import run_campaign
+    from cmacop.run.nightly import run_campaign
 
     dest = Path(shutil.copytree(run_template, tmp_path_factory.mktemp("run_fait") / "campagne"))
     return dest, run_campaign(dest, today=RUN_DATE)

@@ -142,3 +142,16 @@ def test_the_graph_reader_sees_lazy_and_type_checking_imports():
     """The rules above would be vacuous if imports inside functions were missed."""
     lazy = internal_imports("cmacop.cli.controle")  # its commands import inside functions
     assert "cmacop.validate.engine" in lazy or "cmacop.validate" in lazy
+
+
+def test_the_package_exports_every_twin():
+    import cmacop
+
+    twins = {
+        "write_templates", "validate_paths", "consolidate_paths", "consolidate_years",
+        "compute_year", "build_report", "render_report", "run_campaign", "campaign_status",
+        "load_catalogue", "load_registry",
+    }  # fmt: skip
+    assert twins <= set(cmacop.__all__)
+    for name in cmacop.__all__:
+        assert getattr(cmacop, name) is not None, name

@@ -15,8 +15,8 @@ import polars as pl
 import pytest
 
 from cmacop.campaign.config import ConfigError
-from cmacop.run.campaign import run_campaign
 from cmacop.run.deposits import CHANGED_WHILE_READING, Candidate, read_stable, scan_deposit
+from cmacop.run.nightly import run_campaign
 from cmacop.run.state import MANIFEST_NAME, RunState
 
 LOG_LINE = re.compile(
@@ -121,7 +121,7 @@ def test_a_run_with_nothing_new_does_nothing_and_says_so(processed_campaign, tre
 
 def test_nothing_new_imports_no_heavy_library(processed_campaign):
     code = (
-        "import sys\nfrom cmacop.run.campaign import run_campaign\n"
+        "import sys\nfrom cmacop.run.nightly import run_campaign\n"
         f"r = run_campaign({str(processed_campaign)!r})\n"
         "assert r.nothing_new\n"
         "print(','.join(m for m in ('polars', 'pandera', 'openpyxl') if m in sys.modules))\n"
@@ -336,11 +336,11 @@ def test_a_file_growing_while_read_waits_for_the_next_run(tmp_path):
 
 
 def test_a_file_changing_during_the_run_is_listed_as_pending(processed_campaign, monkeypatch):
-    import cmacop.run.campaign
+    import cmacop.run.nightly
 
     new = processed_campaign / "depot" / "2024" / "COM_2024_CMAR-84_v2.xlsx"
     shutil.copyfile(processed_campaign / "depot" / "2024" / "COM_2024_CMAR-84.xlsx", new)
-    monkeypatch.setattr(cmacop.run.campaign, "read_stable", lambda candidate: None)
+    monkeypatch.setattr(cmacop.run.nightly, "read_stable", lambda candidate: None)
     result = run_campaign(processed_campaign)
     assert [(p.key, p.reason) for p in result.pending] == [
         ("2024/COM_2024_CMAR-84_v2.xlsx", CHANGED_WHILE_READING)
@@ -349,7 +349,7 @@ def test_a_file_changing_during_the_run_is_listed_as_pending(processed_campaign,
 
 
 def test_an_unreadable_file_is_an_error_in_the_log_and_exit_1(processed_campaign, monkeypatch):
-    import cmacop.run.campaign
+    import cmacop.run.nightly
 
     new = processed_campaign / "depot" / "2024" / "COM_2024_CMAR-84_v2.xlsx"
     shutil.copyfile(processed_campaign / "depot" / "2024" / "COM_2024_CMAR-84.xlsx", new)
@@ -357,7 +357,7 @@ def test_an_unreadable_file_is_an_error_in_the_log_and_exit_1(processed_campaign
     def denied(candidate):
         raise PermissionError(13, "Permission denied", str(candidate.path))
 
-    monkeypatch.setattr(cmacop.run.campaign, "read_stable", denied)
+    monkeypatch.setattr(cmacop.run.nightly, "read_stable", denied)
     result = run_campaign(processed_campaign)
     assert result.exit_code == 1
     assert [(u.key, u.reason) for u in result.unreadable] == [

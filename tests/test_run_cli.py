@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-import cmacop.run.campaign
+import cmacop.run.nightly
 import cmacop.run.status
 from cmacop.cli import main
 from cmacop.french import to_json
@@ -36,7 +36,7 @@ def capture(monkeypatch, module, name):
 def test_json_output_is_the_twins_to_dict(processed_campaign, revise, monkeypatch, capsys):
     depot = processed_campaign / "depot" / "2024"
     revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v2.xlsx", impact=58)
-    seen = capture(monkeypatch, cmacop.run.campaign, "run_campaign")
+    seen = capture(monkeypatch, cmacop.run.nightly, "run_campaign")
     main(["run", "--config", str(processed_campaign), "--format", "json", "--date", "2025-06-16"])
     out = capsys.readouterr().out
     assert out == to_json(seen[0].to_dict())
@@ -94,7 +94,7 @@ def test_progress_is_reported_to_the_caller(processed_campaign, revise):
     depot = processed_campaign / "depot" / "2024"
     revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v2.xlsx", impact=58)
     events = []
-    cmacop.run.campaign.run_campaign(
+    cmacop.run.nightly.run_campaign(
         processed_campaign, year=2022, progress=lambda *e: events.append(e)
     )
     assert events == [("contrôle 2024, lot 1/1", 0, 1), ("bilans 2022", 1, 1)]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cmacop.run.campaign import KILL_ENV, run_campaign
+from cmacop.run.nightly import KILL_ENV, run_campaign
 from cmacop.run.state import MANIFEST_NAME, RunState
 
 DATE = "2025-06-15"

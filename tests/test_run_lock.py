@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from cmacop.cli import main
-from cmacop.run.campaign import RUN_LOCK_NAME, RunError, RunLockedError, run_campaign
+from cmacop.run.nightly import RUN_LOCK_NAME, RunError, RunLockedError, run_campaign
 
 HOLD = (
-    "import sys, time\nfrom pathlib import Path\nfrom cmacop.run.campaign import run_lock\n"
+    "import sys, time\nfrom pathlib import Path\nfrom cmacop.run.nightly import run_lock\n"
     "with run_lock(Path(sys.argv[1])):\n"
     "    print('pris', flush=True)\n"
     "    time.sleep(60)\n"

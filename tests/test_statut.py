@@ -6,7 +6,7 @@ from datetime import date
 
 from cmacop.campaign.config import init_campaign
 from cmacop.cli import main
-from cmacop.run.campaign import run_campaign
+from cmacop.run.nightly import run_campaign
 from cmacop.run.status import campaign_status
 
 BEFORE_DEADLINE, AFTER_DEADLINE = date(2025, 2, 10), date(2025, 3, 10)

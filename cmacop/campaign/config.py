@@ -14,9 +14,19 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.layout import (
+    BASE_PATTERN,
+    CONFIG_FILE,
+    DEPOSIT_DIR,
+    FEEDBACK_DIR,
+    KEY_FILE,
+    LOG_DIR,
+    REFERENCE_DIR,
+    REPORTS_DIR,
+    STORE_DIR,
+    TARGETS_FILE,
+)
 from cmacop.errors import CmacopError
-
-CONFIG_FILE = "cmacop.toml"
 
 
 class ConfigError(CmacopError):
@@ -46,40 +56,38 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
         Setting(
             "depot",
             "path",
-            "depot",
+            DEPOSIT_DIR,
             "Dossier où les chambres déposent leurs fichiers, un sous-dossier par année.",
         ),
         Setting(
-            "retours", "path", "retours", "Classeurs annotés et accusés de réception, par année."
+            "retours", "path", FEEDBACK_DIR, "Classeurs annotés et accusés de réception, par année."
         ),
         Setting(
             "consolidation",
             "path",
-            "consolidation",
+            STORE_DIR,
             "Historique consolidé (Parquet, CSV, Excel) et journal d'audit.",
         ),
-        Setting("bilans", "path", "bilans", "Bilans produits, par année."),
-        Setting(
-            "journal", "path", "journal", "Journal des exécutions (cmacop.log, avec rotation)."
-        ),
+        Setting("bilans", "path", REPORTS_DIR, "Bilans produits, par année."),
+        Setting("journal", "path", LOG_DIR, "Journal des exécutions (cmacop.log, avec rotation)."),
     ),
     "referentiel": (
         Setting(
             "cibles",
             "path",
-            "referentiel/cibles_com.csv",
+            f"{REFERENCE_DIR}/{TARGETS_FILE}",
             "Cibles de COM : chambre,annee,code,cible (facultatif).",
         ),
         Setting(
             "cle",
             "path",
-            "referentiel/cle_repartition.csv",
+            f"{REFERENCE_DIR}/{KEY_FILE}",
             "Clé de répartition des cibles dérivées : chambre,entreprises.",
         ),
         Setting(
             "base_tfcma",
             "text",
-            "referentiel/tfcma_{annee_taxe}.csv",
+            f"{REFERENCE_DIR}/{BASE_PATTERN}",
             "Base TFCMA par CMAR de l'année de taxe : chambre,montant ({annee_taxe} = année + 1).",
         ),
     ),
@@ -354,12 +362,12 @@ def init_campaign(root: str | Path, year: int) -> list[Path]:
     root = Path(root)
     created = []
     for sub in (
-        f"depot/{year}",
-        f"retours/{year}",
-        "referentiel",
-        "consolidation",
-        f"bilans/{year}",
-        "journal",
+        f"{DEPOSIT_DIR}/{year}",
+        f"{FEEDBACK_DIR}/{year}",
+        REFERENCE_DIR,
+        STORE_DIR,
+        f"{REPORTS_DIR}/{year}",
+        LOG_DIR,
     ):
         folder = root / sub
         if not folder.exists():

@@ -91,4 +91,6 @@ def report_cmd(
         f"{data} fichier{'s' if data > 1 else ''} de calcul.\n"
     )
     if not result.modulated:
-        _err(f"Attention : pas de base TFCMA {result.year + 1} (--base) : modulation non calculée.\n")
+        _err(
+            f"Attention : pas de base TFCMA {result.year + 1} (--base) : modulation non calculée.\n"
+        )

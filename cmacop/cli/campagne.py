@@ -77,7 +77,7 @@ def run_cmd(
 ) -> None:
     """Traite la campagne en une passe (cron) : nouveaux dépôts contrôlés, retours, consolidation, bilans."""
     from cmacop.cli.show_run import problems_line, run_summary, run_tables
-    from cmacop.run.campaign import run_campaign
+    from cmacop.run.nightly import run_campaign
 
     today = _date(when)
     if not quiet and fmt is ResultFormat.table and sys.stdout.isatty():

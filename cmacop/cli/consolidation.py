@@ -140,6 +140,8 @@ def compute_cmd(
         for table in compute_tables(results):
             _print(table)
     if results.modulation is None:
-        _err(f"Attention : pas de base TFCMA {results.year + 1} (--base) : modulation non calculée.\n")
+        _err(
+            f"Attention : pas de base TFCMA {results.year + 1} (--base) : modulation non calculée.\n"
+        )
     for path in results.written:
         _err(f"écrit : {path}\n")

@@ -13,7 +13,6 @@ from cmacop.files.fsutil import sha256, write_bytes_atomic
 from cmacop.french import to_csv, to_json
 
 if TYPE_CHECKING:
-
     from cmacop.compute.results import YearResults
 
 # --------------------------------------------------------------------------- for machines
@@ -24,8 +23,6 @@ AXIS_COLUMNS = ("chambre", "axe", "taux", "poids")
 MODULATION_COLUMNS = (
     "chambre", "base", "part_performance", "part_fonctionnement", "reduction", "dotation_finale",
 )  # fmt: skip
-
-
 
 
 class OutputError(CmacopError):

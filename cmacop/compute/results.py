@@ -206,7 +206,9 @@ def compute_results(
         modulation = modulate(attainment, bases, catalogue, share_overrides=s.share_overrides)
     comp = completeness(st, year, registry=registry, catalogue=catalogue)
     accepted = st.read(DEPOSITS, year).filter(pl.col("statut") == ACCEPTED)
-    used: list[tuple[str, Path | None]] = [(f"données consolidées {year}", st.partition(DATA, year))]
+    used: list[tuple[str, Path | None]] = [
+        (f"données consolidées {year}", st.partition(DATA, year))
+    ]
     if previous is not None:
         used.append((f"données consolidées {year - 1}", st.partition(DATA, year - 1)))
     used += [
@@ -242,7 +244,9 @@ def compute_results(
     )
 
 
-def network_history(store: Store, year: int, catalogue: Catalogue) -> dict[int, dict[str, int | None]]:
+def network_history(
+    store: Store, year: int, catalogue: Catalogue
+) -> dict[int, dict[str, int | None]]:
     """Network realised (sum over the chambers consolidated) of the years before N − 1."""
     activity = [i.code for i in catalogue.indicators]
     history: dict[int, dict[str, int | None]] = {}
@@ -256,4 +260,3 @@ def network_history(store: Store, year: int, catalogue: Catalogue) -> dict[int, 
         found = {code: int(total) for code, total in sums.iter_rows()}
         history[past] = {code: found.get(code) for code in activity}
     return history
-

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from cmacop.consolidate.store import Store
 
 
-
 @dataclass(frozen=True)
 class CompletenessRow:
     chamber: str

@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from cmacop.validate.engine import ValidationReport
 
 
-
 @dataclass(frozen=True)
 class ConsolidationResult:
     """The twin of ``cmacop consolidate``: files, audit lines of this run, completeness."""

@@ -20,6 +20,7 @@ from cmacop.files.frenchcsv import CsvTable, parse_number, read_csv
 TargetKey = tuple[str, int, str]  # (chambre, annee, code)
 T = TypeVar("T")
 
+
 def _table(path: Path, columns: tuple[str, ...]) -> CsvTable:
     try:
         table = read_csv(Path(path))

@@ -1,7 +1,9 @@
-"""The yearly bilans: the national bilan for the tutelle and one bilan de COM per CMAR.
+"""Stage 7 — ``cmacop report``: the national bilan and one bilan de COM per CMAR.
 
-``cmacop report`` ≙ :func:`build_report`; :func:`render_report` writes the
-documents from already computed :class:`ReportInputs`.
+``cmacop report`` ≙ :func:`build_report`; :func:`render_report` writes the documents
+from already computed :class:`ReportInputs` (``inputs``). ``model`` and ``model_com``
+build the view models, ``documents`` renders Markdown and HTML (Jinja templates of
+``templates/bilan/``, ``charts`` for the inline SVG), ``xlsx`` the workbooks.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
+from cmacop.campaign.layout import LOG_FILE
 from cmacop.errors import CmacopError
 
-LOG_NAME = "cmacop.log"
+LOG_NAME = LOG_FILE
 LEVELS = {
     logging.DEBUG: "DÉTAIL",
     logging.INFO: "INFO",

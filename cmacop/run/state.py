@@ -21,10 +21,11 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
+from cmacop.campaign.layout import RUN_MANIFEST
 from cmacop.campaign.statuses import REJECTED
 from cmacop.files.fsutil import sha256, write_text_atomic
 
-MANIFEST_NAME = ".cmacop-run.json"
+MANIFEST_NAME = RUN_MANIFEST
 FORMAT_VERSION = 1
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.config import Config
+from cmacop.campaign.layout import RUN_LOCK
 from cmacop.campaign.settings import campaign_year, check_layout, load_campaign
 from cmacop.errors import CmacopError
 from cmacop.files.lockfile import hold, holder_text
@@ -63,7 +64,7 @@ __all__ = [
     "run_lock",
 ]
 
-RUN_LOCK_NAME = ".cmacop-run.lock"
+RUN_LOCK_NAME = RUN_LOCK
 KILL_ENV = "CMACOP_TEST_KILL_AT"
 
 Progress = Callable[[str, int, int], None]
