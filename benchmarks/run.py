@@ -57,8 +57,8 @@ def _fr(value: float, unit: str, digits: int = 2) -> str:
 
 def _base_workbooks(folder: Path) -> dict[tuple[int, str], bytes]:
     """One filled, valid workbook per chamber and year (targets as the campaign derives them)."""
-    from cmacop.cop.referentiel import template_targets
     from cmacop.cop.catalogue import load_catalogue
+    from cmacop.cop.referentiel import template_targets
     from cmacop.cop.registry import load_registry
     from cmacop.template import build_workbook
 
