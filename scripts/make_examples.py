@@ -255,8 +255,8 @@ def build_broken(cat: Catalogue, com: dict, rng: random.Random) -> None:
         "CMAR-53": ("texte_dans_un_nombre", lambda ws: ws.cell(row=row["I6.1"], column=COL["Réalisé"], value="NC")),
         "CMAR-24": ("valeur_manquante", lambda ws: setattr(ws.cell(row=row["I9.2"], column=COL["Réalisé"]), "value", None)),
         "CMAR-28": ("cible_modifiee", lambda ws: ws.cell(row=row["I3.3"], column=COL["Cible"], value=1)),
-        "CMAR-52": ("plafond_depasse", lambda ws: ws.cell(row=row["I3.4"], column=COL["Réalisé"],
-                                                           value=ws.cell(row=row["I3.3"], column=COL["Réalisé"]).value + 25)),
+        "CMAR-52": ("plafond_depasse", lambda ws: ws.cell(row=row["I6.3"], column=COL["Réalisé"],
+                                                           value=ws.cell(row=row["I6.2"], column=COL["Réalisé"]).value + 25)),
     }  # fmt: skip
     for code, (label, mutate) in cases.items():
         chamber = registry.get(code)

@@ -154,6 +154,15 @@ def test_hash_ignores_layout_but_not_content(tmp_path, catalogue_text, catalogue
             "(I1.5) : champ « cible_2023 » de type inattendu",
         ),
         (("[catalogue]", "[catalogue"), "fichier TOML illisible"),
+        (
+            ('plafond_gravite = "avertissement"', 'plafond_gravite = "alerte"', 1),
+            "indicateurs[11] (I3.4) : plafond_gravite « alerte » inconnue (attendu : erreur, "
+            "avertissement)",
+        ),
+        (
+            ("cible_2027 = 60\n", 'cible_2027 = 60\nplafond_gravite = "avertissement"\n'),
+            "indicateurs[4] (I1.5) : plafond_gravite et plafond_conseil demandent un plafond",
+        ),
     ],
 )
 def test_malformed_catalogue_names_file_and_entry(tmp_path, catalogue_text, edit, message):
@@ -177,6 +186,32 @@ def test_catalogue_rows_for_csv(catalogue):
     assert set(rows[0]) >= {"code", "axe", "objectif", "type", "resultat_connu", "cible_2023",
                             "cible_2027", "plafond", "libelle"}  # fmt: skip
     assert rows[1]["plafond"] == "I1.1"
+
+
+def test_each_bound_has_its_severity(catalogue):
+    """Contract: I1.2 and the « dont » I6.3 are parts of I1.1 and I6.2 (errors); I3.4 counts
+    implementations « à l'issue des accompagnements » and I13.2 proposals, which may follow
+    last year's accompaniments or needs (warnings, with advice)."""
+    bounds = {
+        i.code: (i.ceiling, i.ceiling_severity, i.ceiling_hint is not None)
+        for i in catalogue.indicators
+        if i.ceiling
+    }
+    assert bounds == {
+        "I1.2": ("I1.1", "erreur", False),
+        "I3.4": ("I3.3", "avertissement", True),
+        "I6.3": ("I6.2", "erreur", False),
+        "I13.2": ("I13.1", "avertissement", True),
+    }
+    rows = {r["code"]: r for r in catalogue.to_dict()["indicateurs"]}
+    assert (rows["I3.4"]["plafond_gravite"], rows["I1.2"]["plafond_gravite"]) == (
+        "avertissement",
+        "erreur",
+    )
+    assert rows["I3.4"]["plafond_conseil"] == (
+        "À expliquer en commentaire si les mises en œuvre suivent des accompagnements de "
+        "l'année précédente."
+    )
 
 
 def test_shipped_file_is_the_default(catalogue):

@@ -29,7 +29,7 @@ def broken():
         ("COM_2024_CMAR-53_texte_dans_un_nombre.xlsx", "E-VAL-001", "Indicateurs!G16"),
         ("COM_2024_CMAR-24_valeur_manquante.xlsx", "E-COMPL-001", "Indicateurs!G31"),
         ("COM_2024_CMAR-28_cible_modifiee.xlsx", "E-STRUCT-012", "Indicateurs!F12"),
-        ("COM_2024_CMAR-52_plafond_depasse.xlsx", "E-COHER-001", "Indicateurs!G13"),
+        ("COM_2024_CMAR-52_plafond_depasse.xlsx", "E-COHER-001", "Indicateurs!G18"),
         ("COM_2024_CMAR-93_mauvaise_annee.xlsx", "E-IDENT-002", "Identification!B3"),
     ],
 )

@@ -258,8 +258,19 @@ CASES = {
     ),
     "plafond dépassé en CSV": Case(
         "E-COHER-001",
-        lambda make, tmp: [make.csv(values={"I3.4": 5000})],
-        "ligne 13, colonne realise",
+        lambda make, tmp: [make.csv(values={"I6.3": 5000})],
+        "ligne 18, colonne realise",
+    ),
+    "borne d'ordinaire respectée dépassée": Case(
+        "W-COHER-002",
+        lambda make, tmp: [make(values={"I3.4": 401})],
+        "Indicateurs!G13",
+        indicator="I3.4",
+    ),
+    "borne d'ordinaire respectée dépassée en CSV": Case(
+        "W-COHER-002",
+        lambda make, tmp: [make.csv(values={"I13.2": 5000})],
+        "ligne 36, colonne realise",
     ),
     "trop haut": Case(
         "W-PLAUS-001", lambda make, tmp: [make(values={"I1.4": 1000})], "Indicateurs!G5"
@@ -340,6 +351,37 @@ def test_ceiling_message_names_both_cells(make_workbook):
     (finding,) = [f for f in report.findings if f.code == "E-COHER-001"]
     assert finding.message.startswith(
         "I1.2 (Indicateurs!G3 = 401) dépasse I1.1 (Indicateurs!G2 = 400) : "
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "bound", "severity"),
+    [("I1.2", "I1.1", ERROR), ("I6.3", "I6.2", ERROR), ("I3.4", "I3.3", WARNING),
+     ("I13.2", "I13.1", WARNING)],
+)  # fmt: skip
+def test_each_bound_between_indicators_has_its_severity(make_workbook, code, bound, severity):
+    """I1.2 ≤ I1.1 and the « dont » I6.3 ≤ I6.2 reject the file; I3.4 ≤ I3.3 and
+    I13.2 ≤ I13.1 only warn: implementation or proposals can follow last year's work."""
+    report = validate_paths([make_workbook(values={code: 401})])
+    (finding,) = [f for f in report.findings if f.code.split("-")[1] == "COHER"]
+    assert (finding.indicator, finding.severity) == (code, severity)
+    assert finding.location == f"Indicateurs!G{make_workbook.row(code)}"
+    assert f"dépasse {bound} (Indicateurs!G{make_workbook.row(bound)} = 400)" in finding.message
+    assert report.exit_code == (1 if severity == ERROR else 0)
+    assert report.files[0].valid is (severity == WARNING)
+
+
+def test_the_warning_bound_asks_for_a_comment(make_workbook):
+    report = validate_paths([make_workbook(values={"I3.4": 401})])
+    (finding,) = [f for f in report.findings if f.code == "W-COHER-002"]
+    assert finding.message == (
+        "I3.4 (Indicateurs!G13 = 401) dépasse I3.3 (Indicateurs!G12 = 400) : « Entreprises "
+        "ayant mis en œuvre les solutions numériques proposées » ne dépasse pas d'ordinaire "
+        "« Entreprises accompagnées vers des solutions concrètes »"
+    )
+    assert finding.hint == (
+        "À expliquer en commentaire si les mises en œuvre suivent des accompagnements de "
+        "l'année précédente."
     )
 
 

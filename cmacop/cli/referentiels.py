@@ -33,6 +33,7 @@ def catalogue_cmd(
 
     cat = load_catalogue(catalogue)
     rows = cat.to_rows()
+    severity = {i.code: i.ceiling_severity for i in cat.indicators}
     if fmt is TableFormat.csv:
         _out(to_csv(rows, list(rows[0])))
     elif fmt is TableFormat.json:
@@ -47,12 +48,19 @@ def catalogue_cmd(
                 [
                     r["code"], r["axe"], r["objectif"], r["type"],
                     fmt_number(r["resultat_connu"]), fmt_number(r["cible_2023"]),
-                    fmt_number(r["cible_2027"]), r["plafond"], r["libelle"],
+                    fmt_number(r["cible_2027"]), _bound(r["plafond"], severity[r["code"]]), r["libelle"],
                 ]
                 for r in rows
             ],
         )  # fmt: skip
         _print(table)
+
+
+def _bound(ceiling: str | None, severity: str) -> str | None:
+    """``I1.1``, or ``I3.3 (avertissement)`` when exceeding it only warns."""
+    if ceiling is None:
+        return None
+    return ceiling if severity == "erreur" else f"{ceiling} ({severity})"
 
 
 @app.command("chambres")

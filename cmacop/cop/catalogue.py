@@ -22,6 +22,11 @@ from cmacop.resources import data_dir
 DEFAULT_CATALOGUE_FILE = "catalogue_cop_2023_2027.toml"
 KINDS = ("flux", "stock")
 UNITS = ("nombre", "%", "€", "tCO2e")
+# What breaking a bound between indicators (``plafond``) is: an error rejects the file,
+# a warning accepts it and asks for an explanation (``plafond_gravite`` in the catalogue).
+CEILING_ERROR = "erreur"
+CEILING_WARNING = "avertissement"
+CEILING_SEVERITIES = (CEILING_ERROR, CEILING_WARNING)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,8 @@ class Indicator:
     target_2023: int | None = None
     target_2027: int | None = None
     ceiling: str | None = None
+    ceiling_severity: str = CEILING_ERROR
+    ceiling_hint: str | None = None  # the advice shown when the bound is broken
 
     @property
     def is_count(self) -> bool:
@@ -173,7 +180,14 @@ class Catalogue:
             "objectifs": [
                 {"numero": o.number, "axe": o.axis, "titre": o.title} for o in self.objectives
             ],
-            "indicateurs": self.to_rows(),
+            "indicateurs": [
+                {
+                    **row,
+                    "plafond_gravite": ind.ceiling_severity if ind.ceiling else None,
+                    "plafond_conseil": ind.ceiling_hint,
+                }
+                for row, ind in zip(self.to_rows(), self.indicators, strict=True)
+            ],
             "impacts": [
                 {"code": i.code, "axe": i.axis, "unite": i.unit, "libelle": i.label}
                 for i in self.impacts
@@ -369,8 +383,18 @@ def _indicator(
     if len(definition) > 255:
         raise r.fail("définition trop longue pour Excel (255 caractères au plus)")
     ceiling = r.get("plafond", str, required=False)
-    if impact and any(k in entry for k in ("cible_2023", "cible_2027", "plafond")):
+    if impact and any(
+        k in entry for k in ("cible_2023", "cible_2027", "plafond", "plafond_gravite")
+    ):
         raise r.fail("un indicateur d'impact n'a ni cible ni plafond")
+    severity = r.get("plafond_gravite", str, required=False) or CEILING_ERROR
+    if severity not in CEILING_SEVERITIES:
+        raise r.fail(
+            f"plafond_gravite « {severity} » inconnue (attendu : {', '.join(CEILING_SEVERITIES)})"
+        )
+    hint = r.get("plafond_conseil", str, required=False)
+    if ceiling is None and ("plafond_gravite" in entry or hint is not None):
+        raise r.fail("plafond_gravite et plafond_conseil demandent un plafond")
     return Indicator(
         code=code,
         axis=axis,
@@ -384,4 +408,6 @@ def _indicator(
         target_2023=r.count("cible_2023"),
         target_2027=r.count("cible_2027"),
         ceiling=ceiling,
+        ceiling_severity=severity,
+        ceiling_hint=hint,
     )

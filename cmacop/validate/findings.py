@@ -63,6 +63,8 @@ _TITLES = {
     "E-COMPL-001": "réalisé manquant pour un indicateur qui a une cible",
     "E-COMPL-002": "identification incomplète (chambre, année, date de transmission)",
     "E-COHER-001": "règle « ne peut dépasser » du catalogue non respectée (ex. I1.2 > I1.1)",
+    "W-COHER-002": "règle « ne dépasse pas d'ordinaire » du catalogue non respectée "
+    "(ex. I3.4 > I3.3) : à expliquer en commentaire",
     "W-PLAUS-001": "réalisé supérieur à 3 fois la cible",
     "W-PLAUS-002": "réalisé inférieur à 10 % de la cible",
     "W-PLAUS-003": "variation de plus de 50 % par rapport à l'année précédente",

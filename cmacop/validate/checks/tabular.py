@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cmacop.cop.catalogue import Catalogue
+from cmacop.cop.catalogue import CEILING_WARNING, Catalogue
 from cmacop.validate.checks import FileCheck, Record
 from cmacop.validate.findings import fmt_amount
 
@@ -40,7 +40,8 @@ UNIT_RULES = {
     "€": UnitRule(whole=False, minimum=0, maximum=None),
     "tCO2e": UnitRule(whole=False, minimum=0, maximum=None),
 }
-CEILING = "E-COHER-001"
+CEILING = "E-COHER-001"  # a bound of severity « erreur » broken: the file is rejected
+CEILING_WARNED = "W-COHER-002"  # a bound of severity « avertissement » broken: to explain
 
 
 def import_pandera() -> None:
@@ -94,16 +95,21 @@ def build_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
     checks.append(
         _check("E-COMPL-001", activity, ~(pl.col("vide") & (pl.col("cible") > 0)), values=False)
     )
-    capped = {i.code: i.ceiling for i in catalogue.indicators if i.ceiling is not None}
-    if capped:
-        # The value, in the same file, of the indicator each row must not exceed.
-        ceiling = pl.coalesce(
-            pl.when(pl.col("code") == code).then(
-                value.filter(pl.col("code") == cap).first().over("fichier")
+    for name, warned in ((CEILING, False), (CEILING_WARNED, True)):
+        capped = {
+            i.code: i.ceiling
+            for i in catalogue.indicators
+            if i.ceiling is not None and (i.ceiling_severity == CEILING_WARNING) == warned
+        }
+        if capped:
+            # The value, in the same file, of the indicator each row must not exceed.
+            ceiling = pl.coalesce(
+                pl.when(pl.col("code") == code).then(
+                    value.filter(pl.col("code") == cap).first().over("fichier")
+                )
+                for code, cap in capped.items()
             )
-            for code, cap in capped.items()
-        )
-        checks.append(_check(CEILING, list(capped), ceiling.is_null() | (value <= ceiling)))
+            checks.append(_check(name, list(capped), ceiling.is_null() | (value <= ceiling)))
     return pa.DataFrameSchema(
         {
             "fichier": pa.Column(pl.Int64),
@@ -204,17 +210,20 @@ def _translate(
         message, hint = _MESSAGES[check]
         message = message.format(value=value, target=fmt_amount(record.target))
         fc.add(check, message, hint, at=record.cell, indicator=ind.code)
-    elif check == CEILING and ind.ceiling is not None:
+    elif check in (CEILING, CEILING_WARNED) and ind.ceiling is not None:
         code, ceiling_code = ind.code, ind.ceiling
         ceiling = by_code[(record.file, ceiling_code)]
-        fc.add(
-            CEILING,
+        where = (
             f"{code} ({record.cell.location} = {value}) dépasse {ceiling_code} "
             f"({ceiling.cell.location} = {fmt_amount(ceiling.value)}) : "
-            f"« {ind.label} » ne peut pas dépasser « {ceiling.indicator.label} »",
-            f"Vérifiez les deux valeurs : {code} est une partie de {ceiling_code}.",
-            at=record.cell,
-            indicator=code,
+            f"« {ind.label} »"
         )
+        if check == CEILING:
+            message = f"{where} ne peut pas dépasser « {ceiling.indicator.label} »"
+            hint = f"Vérifiez les deux valeurs : {code} est une partie de {ceiling_code}."
+        else:
+            message = f"{where} ne dépasse pas d'ordinaire « {ceiling.indicator.label} »"
+            hint = f"Vérifiez les deux valeurs ; {code} ne dépasse pas {ceiling_code} d'ordinaire."
+        fc.add(check, message, ind.ceiling_hint or hint, at=record.cell, indicator=code)
     else:
         raise RuntimeError(f"unknown schema check {check!r}")
