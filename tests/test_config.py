@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from typer.testing import CliRunner
 
-from cmacop.campaign.config import CONFIG_FILE, ConfigError, init_campaign, load_config
+from cmacop.campaign.config import CONFIG_FILE, ConfigError, load_config
+from cmacop.campaign.folder import init_campaign
 from cmacop.cli import app
+from cmacop.errors import UsageError
 
 
 def test_init_creates_the_layout_and_a_loadable_config(tmp_path):
     root = tmp_path / "campagne"
-    created = init_campaign(root, 2025)
+    created = init_campaign(root, 2025).created
     for sub in (
         "depot/2025",
         "retours/2025",
@@ -35,9 +38,76 @@ def test_init_creates_the_layout_and_a_loadable_config(tmp_path):
 
 def test_init_never_overwrites(tmp_path):
     init_campaign(tmp_path, 2024)
+    assert init_campaign(tmp_path, 2024, change_year=True).created == ()
     (tmp_path / CONFIG_FILE).write_text("[campagne]\nannee = 2023\n", encoding="utf-8")
-    assert init_campaign(tmp_path, 2024) == []
+    again = init_campaign(tmp_path)  # the campaign's own year: its folders, nothing else
+    assert (again.year, again.existed, again.changed) == (2023, True, False)
+    assert tmp_path / CONFIG_FILE not in again.created
     assert load_config(tmp_path).year == 2023
+
+
+# Issue 14 changes this: « init --year N » on another year's campaign used to say « prête »
+# and leave cmacop.toml on the old year; it is now refused unless --changer-annee.
+def test_init_refuses_another_year_without_changer_annee(tmp_path):
+    init_campaign(tmp_path, 2024)
+    before = (tmp_path / CONFIG_FILE).read_text(encoding="utf-8")
+    with pytest.raises(UsageError) as info:
+        init_campaign(tmp_path, 2025)
+    assert info.value.message == (
+        f"{tmp_path / CONFIG_FILE} est la campagne 2024 (« campagne.annee ») : --year 2025 ne "
+        "la change pas"
+    )
+    assert "--changer-annee" in (info.value.hint or "")
+    assert (tmp_path / CONFIG_FILE).read_text(encoding="utf-8") == before
+    assert not (tmp_path / "depot" / "2025").exists()
+
+
+def test_changer_annee_rewrites_only_the_year_line(tmp_path):
+    init_campaign(tmp_path, 2024)
+    config = tmp_path / CONFIG_FILE
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("delai_stabilite = 60", "delai_stabilite = 5"),
+        encoding="utf-8",
+    )
+    before = config.read_text(encoding="utf-8")
+    result = init_campaign(tmp_path, 2025, change_year=True)
+    assert (result.year, result.previous_year, result.changed) == (2025, 2024, True)
+    assert config.read_text(encoding="utf-8") == before.replace("annee = 2024", "annee = 2025")
+    assert load_config(tmp_path).year == 2025 and load_config(tmp_path).settle_seconds == 5
+    assert (tmp_path / "depot" / "2025").is_dir() and (tmp_path / "depot" / "2024").is_dir()
+
+
+@pytest.mark.parametrize(
+    ("today", "year"),
+    [
+        (date(2026, 11, 15), 2026),  # results of 2026 being collected
+        (date(2027, 3, 10), 2026),  # bilans 2026 due end of February 2027, then consolidated
+        (date(2027, 6, 30), 2026),
+        (date(2027, 7, 1), 2027),
+        (date(2027, 1, 1), 2026),
+    ],
+)
+def test_init_without_year_takes_the_campaign_under_way(tmp_path, today, year):
+    result = init_campaign(tmp_path / "c", today=today)
+    assert result.year == year
+    assert load_config(tmp_path / "c").year == year
+    assert (tmp_path / "c" / "depot" / str(year)).is_dir()
+
+
+def test_init_command_refuses_another_year(tmp_path, capsys):
+    from cmacop.cli import main
+
+    main(["init", str(tmp_path), "--year", "2024"])
+    with pytest.raises(SystemExit) as info:
+        main(["init", str(tmp_path), "--year", "2025"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "(« campagne.annee ») : --year 2025 ne la change pas" in err
+    assert "relancez avec --changer-annee" in err
+    main(["init", str(tmp_path), "--year", "2025", "--changer-annee"])
+    err = capsys.readouterr().err
+    assert err.startswith("Campagne passée de 2024 à 2025 : « campagne.annee » modifiée dans ")
+    assert load_config(tmp_path).year == 2025
 
 
 def test_defaults_apply_to_an_empty_file(tmp_path):

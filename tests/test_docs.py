@@ -126,7 +126,7 @@ def test_finding_codes_table_is_in_docs_codes():
 
 def test_cmacop_toml_written_by_init_is_in_docs(tmp_path):
     """The commented cmacop.toml shown in docs/ is the one « cmacop init » writes."""
-    result = CliRunner().invoke(app, ["init", str(tmp_path / "campagne")])
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "campagne"), "--year", "2024"])
     assert result.exit_code == 0, result.output
     written = (tmp_path / "campagne" / "cmacop.toml").read_text(encoding="utf-8")
     doc = (DOCS / "formats" / "cmacop-toml.md").read_text(encoding="utf-8")

@@ -370,7 +370,7 @@ def test_an_unreadable_file_is_an_error_in_the_log_and_exit_1(processed_campaign
 
 
 def test_a_fresh_campaign_without_submissions_has_no_bilans(tmp_path):
-    from cmacop.campaign.config import init_campaign
+    from cmacop.campaign.folder import init_campaign
 
     init_campaign(tmp_path, 2024)
     result = run_campaign(tmp_path)

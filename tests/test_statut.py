@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from cmacop.campaign.config import init_campaign
+from cmacop.campaign.folder import init_campaign
 from cmacop.cli import main
 from cmacop.run.nightly import run_campaign
 from cmacop.run.status import campaign_status

@@ -353,28 +353,3 @@ def _weights(path: Path, table: Mapping[str, Any]) -> dict[str, Decimal]:
             )
         out[str(code)] = weight
     return out
-
-
-def init_campaign(root: str | Path, year: int) -> list[Path]:
-    """Create a campaign folder (idempotent: existing files are never overwritten)."""
-    from cmacop.files.fsutil import write_text_atomic
-
-    root = Path(root)
-    created = []
-    for sub in (
-        f"{DEPOSIT_DIR}/{year}",
-        f"{FEEDBACK_DIR}/{year}",
-        REFERENCE_DIR,
-        STORE_DIR,
-        f"{REPORTS_DIR}/{year}",
-        LOG_DIR,
-    ):
-        folder = root / sub
-        if not folder.exists():
-            folder.mkdir(parents=True)
-            created.append(folder)
-    config = root / CONFIG_FILE
-    if not config.exists():
-        write_text_atomic(config, render_default_config(year))
-        created.append(config)
-    return created

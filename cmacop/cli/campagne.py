@@ -18,19 +18,56 @@ def init_cmd(
         typer.Argument(metavar="DOSSIER", help="Dossier de la campagne (créé s'il n'existe pas)."),
     ],
     year: Annotated[
-        int, typer.Option("--year", "-a", help="Année des résultats collectés.")
-    ] = 2024,
+        int | None,
+        typer.Option(
+            "--year",
+            "-a",
+            help="Année des résultats collectés. Par défaut : « campagne.annee » d'une campagne "
+            "existante, sinon l'année de la campagne en cours (celle d'il y a six mois).",
+        ),
+    ] = None,
+    change_year: Annotated[
+        bool,
+        typer.Option(
+            "--changer-annee",
+            help="Passe une campagne existante à l'année --year (réécrit « campagne.annee » "
+            "dans cmacop.toml).",
+        ),
+    ] = False,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
 ) -> None:
     """Crée un dossier de campagne : cmacop.toml commenté, depot/, retours/, referentiel/…"""
-    from cmacop.campaign.config import init_campaign
+    from cmacop.campaign.folder import init_campaign
 
-    created = init_campaign(folder, year)
-    for path in created:
+    result = init_campaign(folder, year, change_year=change_year)
+    if fmt is ResultFormat.json:
+        _json(result.to_dict())
+        return
+    for path in result.created:
         _out(f"{path}\n")
-    if created:
-        _err(f"Campagne {year} prête dans {folder} : déposez les référentiels dans referentiel/.\n")
+    config = folder / "cmacop.toml"
+    if result.changed:
+        before = result.previous_year if result.previous_year is not None else "non indiquée"
+        _err(
+            f"Campagne passée de {before} à {result.year} : « campagne.annee » modifiée dans "
+            f"{config} ; déposez les fichiers {result.year} dans le dossier de dépôt, "
+            f"sous-dossier {result.year}/.\n"
+        )
+    elif not result.existed:
+        chosen = "" if year is not None else " (la campagne en cours ; --year pour une autre)"
+        _err(
+            f"Campagne {result.year}{chosen} prête dans {folder} : déposez les référentiels "
+            f"dans {folder / 'referentiel'}.\n"
+        )
+    elif result.created:
+        _err(f"Campagne {result.year} complétée dans {folder} ({config} inchangé).\n")
     else:
-        _err(f"Rien à créer : {folder} est déjà une campagne (aucun fichier modifié).\n")
+        _err(
+            f"Rien à créer : {folder} est déjà la campagne {result.year} "
+            "(aucun fichier modifié).\n"
+        )
 
 
 def _with_progress(work: Any) -> Any:
