@@ -65,8 +65,7 @@ def init_cmd(
         _err(f"Campagne {result.year} complétée dans {folder} ({config} inchangé).\n")
     else:
         _err(
-            f"Rien à créer : {folder} est déjà la campagne {result.year} "
-            "(aucun fichier modifié).\n"
+            f"Rien à créer : {folder} est déjà la campagne {result.year} (aucun fichier modifié).\n"
         )
 
 
