@@ -1,10 +1,16 @@
 """Time ``cmacop validate`` against ``frictionless validate`` on one year's 20 submissions.
 
-Both run as whole processes (interpreter start, imports, work, exit), interleaved,
-several times; the script prints medians and the ratio. Goal (issue 3): median
-≤ 0,6 s and at least twice as fast as frictionless.
+Both run as whole processes (interpreter start, imports, work, exit), in the same
+environment, interleaved, several times; the script prints medians and the ratio.
+Goals: at least twice as fast as frictionless (issues 3 and 10), median ≤ 0,6 s (issue 3).
 
     python benchmarks/validate.py [--repeat 9] [--dir examples/campagne/depot/2024]
+    python benchmarks/validate.py --environnements   # in two fresh virtual environments
+
+With ``--environnements`` the comparison runs twice, each time in a new virtual
+environment holding cmacop's runtime dependencies and frictionless, then the same plus
+pandas and pyarrow (``pip install '.[bench]'``), as an analyst's environment usually
+has: cmacop's speed must not depend on what else is installed beside it.
 
 Without the example campaign (``python scripts/make_examples.py``), 20 filled
 templates are generated in a temporary folder. When ``PYTHONDONTWRITEBYTECODE``
@@ -90,14 +96,48 @@ def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.suffix in (".xlsx", ".csv"))
 
 
+ENVIRONMENTS = {
+    "dépendances de cmacop + frictionless": [".", "frictionless>=5"],
+    "les mêmes + pandas et pyarrow": [".[bench]"],
+}
+
+
+def _environment(folder: Path, requirements: list[str]) -> Path:
+    """A fresh virtual environment with ``requirements`` installed; its bin folder."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", *requirements],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    return folder / "bin"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=9, help="exécutions mesurées par outil")
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="dossier des dépôts")
     parser.add_argument("--cmacop", help="exécutable cmacop (défaut : celui de cet interpréteur)")
     parser.add_argument("--frictionless", help="exécutable frictionless")
+    parser.add_argument(
+        "--environnements",
+        action="store_true",
+        help="mesurer dans deux environnements neufs (sans puis avec pandas et pyarrow)",
+    )
     args = parser.parse_args()
+    if not args.environnements:
+        compare(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="cmacop-bench-env-") as tmp:
+        for n, (label, requirements) in enumerate(ENVIRONMENTS.items()):
+            print(f"== environnement {n + 1} : {label}")
+            bin_dir = _environment(Path(tmp) / f"env{n}", requirements)
+            args.cmacop, args.frictionless = str(bin_dir / "cmacop"), str(bin_dir / "frictionless")
+            compare(args)
 
+
+def compare(args: argparse.Namespace) -> None:
+    """Both tools, interleaved, ``args.repeat`` times; medians, ratio and goal printed."""
     with tempfile.TemporaryDirectory(prefix="cmacop-bench-") as tmp:
         folder, files = args.dir, _files(args.dir)
         if len(files) < 20:

@@ -165,12 +165,18 @@ def test_config_file_gives_thresholds_and_references(make_workbook, tmp_path, mo
     assert finding["message"] == "réalisé (120) supérieur à 2 fois la cible (53)"
 
 
-def test_validation_does_not_import_hypothesis(make_workbook):
-    """pandera would import hypothesis (~0,08 s of every start) for data synthesis only."""
+@pytest.mark.parametrize(
+    ("module", "afterwards"),
+    [("hypothesis", "hypothesis.strategies"), ("pandas", "pandas"), ("numpy", "numpy")],
+)
+def test_validation_imports_neither_hypothesis_nor_pandas(make_workbook, module, afterwards):
+    """pandera would import hypothesis (~0,08 s of every start) for data synthesis only, and
+    numpy and pandas with pyarrow (~0,8 s, where an analyst has them installed) for its
+    pandas API."""
     import subprocess
     import sys
 
-    pytest.importorskip("hypothesis")  # the test is meaningful where hypothesis is installed
+    pytest.importorskip(module)  # the test is meaningful where the module is installed
     path = make_workbook(values={"I1.1": "NC"})
     code = (
         "import sys\n"
@@ -178,8 +184,8 @@ def test_validation_does_not_import_hypothesis(make_workbook):
         "from cmacop.validate.engine import validate_paths\n"
         f"report = validate_paths([Path({str(path)!r})])\n"
         "assert 'pandera.polars' in sys.modules, 'pandera non utilisé'\n"
-        "print('hypothesis' in sys.modules, report.errors > 0)\n"
-        "import hypothesis.strategies  # still importable afterwards\n"
+        f"print({module!r} in sys.modules, report.errors > 0)\n"
+        f"import {afterwards}  # still importable afterwards\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

@@ -10,6 +10,8 @@ cases (one per row and check) become findings located at the cell.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -45,24 +47,44 @@ CEILING_WARNED = "W-COHER-002"  # a bound of severity « avertissement » broken
 
 
 def import_pandera() -> None:
-    """Import pandera's polars API without hypothesis, even where hypothesis is installed.
+    """Import pandera's polars API without hypothesis, pandas nor numpy, even where installed.
 
     pandera imports hypothesis (about 0,08 s, a third of a ``cmacop validate`` start-up)
-    only to offer data synthesis, which cmacop never uses; its strategies module falls back
-    to placeholders when the import fails. Where hypothesis is already imported (the test
-    suite), nothing is blocked and pandera sees it as usual.
+    only to offer data synthesis, and numpy and pandas (with pyarrow, about 0,8 s: an
+    analyst's environment usually has them) only for its pandas API; cmacop uses none of
+    them, and a ``pandera[polars]`` install has none. While pandera is imported they are
+    reported missing, as pandera's optional imports expect (« No module named … »), so
+    that pandera is the same whatever else is installed. A module already imported (the
+    test suite's hypothesis, a caller's pandas) is not hidden: pandera then sees it.
     """
     if "pandera.strategies.base_strategies" in sys.modules:
         return
-    block = "hypothesis" not in sys.modules
-    if block:
-        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # import → ImportError
+    hidden = _Hidden({"hypothesis", "pandas", "numpy"} - set(sys.modules))
+    sys.meta_path.insert(0, hidden)
     try:
         import pandera.polars
         import pandera.strategies.base_strategies  # noqa: F401
+
+        # pandera looks for its pandas backends once, at the first check, and keeps the
+        # answer: ask now, while pandas is hidden (its polars backends are used either way).
+        with contextlib.suppress(ImportError, AttributeError):
+            from pandera.backends.register_checks import _load_get_backend_types_from_mro
+
+            _load_get_backend_types_from_mro()
     finally:
-        if block and sys.modules.get("hypothesis", 0) is None:
-            del sys.modules["hypothesis"]
+        sys.meta_path.remove(hidden)
+
+
+class _Hidden(importlib.abc.MetaPathFinder):
+    """Reports ``names`` (and their submodules) as not installed."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+        return None
 
 
 def build_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
@@ -167,9 +189,9 @@ def check_tabular(files: Sequence[FileCheck], catalogue: Catalogue) -> None:
     records = [r for fc in files for r in fc.records]
     if not records:
         return
+    schema = build_schema(catalogue)  # imports pandera (see import_pandera)
     import pandera.errors
 
-    schema = build_schema(catalogue)
     try:
         schema.validate(frame_of(records), lazy=True)
     except pandera.errors.SchemaErrors as exc:
