@@ -238,8 +238,9 @@ class _Pass:
             f"campagne {cfg.root}, bilans {self.year}"
         )
         self.steps.sweep()
-        files = self._process(fresh)
-        self._tick(f"bilans {self.year}", len(fresh), len(fresh))
+        total = len(fresh)
+        files = self._process(fresh)  # empties ``fresh``: each batch is let go once done
+        self._tick(f"bilans {self.year}", total, total)
         fingerprint, due = self.steps.reports_due(self.year)
         reports = (
             self.steps.build_reports(self.year, fingerprint, self.today)
@@ -301,21 +302,25 @@ class _Pass:
 
         The store's exports of a year are written once, with its last batch; until
         then the manifest lists the year, so that an interrupted run's are redone.
+        Each batch's files (their bytes and parsed content) are let go once it is done.
         """
         out: list[FileReport] = []
-        done = 0
+        done, total = 0, len(fresh)
         years = sorted({f.candidate.year for f in fresh})
+        plan = {year: _batches([f for f in fresh if f.candidate.year == year]) for year in years}
+        fresh.clear()
         for year in sorted(set(self.state.stale_exports) - set(years)):
             self.steps.write_exports(year)
             self.state.stale_exports.remove(year)
-        for year in years:
-            batches = _batches([f for f in fresh if f.candidate.year == year])
+        for year, batches in plan.items():
             for index, batch in enumerate(batches, start=1):
-                self._tick(f"contrôle {year}, lot {index}/{len(batches)}", done, len(fresh))
+                self._tick(f"contrôle {year}, lot {index}/{len(batches)}", done, total)
                 items = {f.candidate.path: f for f in batch if f.candidate.path.exists()}
                 if items:
                     out += self._consolidate(year, items, last=index == len(batches))
                 done += len(batch)
+                batch.clear()
+                items.clear()
             if year in self.state.stale_exports:  # the last batch's files had vanished
                 self.steps.write_exports(year)
                 self.state.stale_exports.remove(year)

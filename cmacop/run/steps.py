@@ -168,7 +168,7 @@ class Steps:
         """
         from cmacop.campaign.statuses import LATE, TRANSMITTED
         from cmacop.consolidate.year import consolidate_paths
-        from cmacop.files.fsutil import write_bytes_atomic
+        from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
         from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
         from cmacop.validate.engine import Source
         from cmacop.validate.findings import counts_text
@@ -243,7 +243,7 @@ class Steps:
                 kept=Path(kept).name if kept else None,
                 drop_folder=cfg.deposit.name,
             )
-            write_bytes_atomic(receipt, receipt_bytes(receipt_of))
+            write_bytes_atomic(receipt, receipt_bytes(receipt_of), durable=False)
             counts = counts_text(outcome.errors, outcome.warnings)
             if report.accepted:
                 also = f", remplace {old}" if old else ""
@@ -251,6 +251,7 @@ class Steps:
             else:
                 self.log.warning(f"rejeté : {report.file} — {counts}")
             out.append((report, checked.path))
+        flush_to_disk(out_dir)  # the batch's accusés on disk before the manifest records them
         return out
 
     def write_exports(self, year: int) -> None:

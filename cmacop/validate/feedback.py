@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cmacop.campaign.layout import FEEDBACK_SUFFIX
-from cmacop.files.fsutil import write_bytes_atomic
+from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
 from cmacop.files.xlsxpatch import (
     Mark,
     NewCell,
@@ -82,8 +82,10 @@ def write_feedback(
             with contextlib.suppress(ValueError):
                 folder = out_dir / fc.path.parent.relative_to(root)
         target = folder / feedback_name(fc.path, used[folder])
-        write_bytes_atomic(target, feedback_workbook(fc))
+        write_bytes_atomic(target, feedback_workbook(fc), durable=False)
         written[fc.index] = target
+    if written:
+        flush_to_disk(out_dir)  # the batch made durable at once, before it is recorded as sent
     return written
 
 

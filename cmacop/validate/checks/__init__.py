@@ -35,7 +35,7 @@ class Context:
     key: Mapping[str, int] | None = None  # --key: allocation key of the derived targets
     history: Mapping[TargetKey, float] = field(default_factory=dict)  # --history
     thresholds: Thresholds = field(default_factory=Thresholds)
-    _targets: dict[tuple[str, int], dict[str, int | None]] = field(default_factory=dict, repr=False)
+    _targets: dict[int, dict[str, dict[str, int | None]]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def catalogue_hash(self) -> str:
@@ -49,23 +49,25 @@ class Context:
         is the target (None is returned). With them, an indicator without a
         COM target gets the target derived from the national target and the
         allocation key (``cmacop.cop.targets``) when a key is given; an indicator
-        missing from the result is unknown, and its Cible column is used.
+        missing from the result is unknown, and its Cible column is used. The
+        derived targets of a year are computed once, for every chamber of the key.
         """
         if self.targets is None:
             return None
-        known = self._targets.get((chamber, year))
-        if known is None:
-            known = {}
-            if self.key is not None and chamber in self.key:
+        by_chamber = self._targets.get(year)
+        if by_chamber is None:
+            by_chamber = {}
+            if self.key is not None:
                 from cmacop.cop.targets import regional_targets
 
-                rows = regional_targets(year, self.catalogue, self.targets, self.key, [chamber])
-                known = {row.code: row.target for row in rows}
+                rows = regional_targets(year, self.catalogue, self.targets, self.key, self.key)
+                for row in rows:
+                    by_chamber.setdefault(row.chamber, {})[row.code] = row.target
             for (ch, yr, code), target in self.targets.items():
-                if ch == chamber and yr == year:
-                    known[code] = target
-            self._targets[(chamber, year)] = known
-        return known
+                if yr == year:
+                    by_chamber.setdefault(ch, {})[code] = target
+            self._targets[year] = by_chamber
+        return by_chamber.get(chamber, {})
 
 
 @dataclass
