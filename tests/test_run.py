@@ -466,3 +466,63 @@ def test_files_of_the_same_name_in_chamber_folders_keep_their_own_feedback(
     assert [f.file for f in second.files] == ["depot/2024/CMAR-84/bilan.xlsx"]
     assert (retours / "CMAR-01" / "bilan_accuse.txt").read_bytes() == kept
     assert "CMAR-84" in (retours / "CMAR-84" / "bilan_accuse.txt").read_text(encoding="utf-8")
+
+
+def test_symbolic_links_in_the_deposit_folder_are_never_followed(processed_campaign, tmp_path):
+    outside = tmp_path / "ailleurs"
+    outside.mkdir()
+    secret = outside / "COM_2024_CMAR-84.xlsx"
+    shutil.copyfile(processed_campaign / "depot" / "2024" / "COM_2024_CMAR-84.xlsx", secret)
+    depot = processed_campaign / "depot"
+    (depot / "2024" / "COM_2024_CMAR-84_lien.xlsx").symlink_to(secret)
+    (depot / "2024" / "dossier_lien").symlink_to(outside, target_is_directory=True)
+    (depot / "2025").symlink_to(outside, target_is_directory=True)
+    result = run_campaign(processed_campaign, year=NO_BILANS)
+    assert result.files == () and result.unchanged == 40
+    ignored = {i.key: i.reason for i in result.ignored}
+    assert ignored == {
+        "2024/COM_2024_CMAR-84_lien.xlsx": "lien symbolique ignoré",
+        "2024/dossier_lien": "lien symbolique ignoré",
+        "2025": "lien symbolique ignoré",
+    }
+    assert not (processed_campaign / "retours" / "2025").exists()
+
+
+def test_a_link_put_in_place_of_a_scanned_file_is_not_read(tmp_path):
+    target = tmp_path / "cible.xlsx"
+    target.write_bytes(b"contenu hors du depot")
+    path = tmp_path / "COM_2024_CMAR-84.xlsx"
+    path.write_bytes(b"contenu hors du depot")
+    st = path.stat()
+    candidate = Candidate(path, "2024/COM_2024_CMAR-84.xlsx", 2024, st.st_size, st.st_mtime_ns)
+    path.unlink()
+    path.symlink_to(target)
+    with pytest.raises(OSError):
+        read_stable(candidate)
+
+
+def test_the_log_holds_each_rejected_files_first_errors_with_their_cells(
+    processed_campaign, revise
+):
+    depot = processed_campaign / "depot" / "2024"
+    revise(depot / "COM_2024_CMAR-53.xlsx", depot / "COM_2024_CMAR-53_v2.xlsx", realised="NC")
+    run_campaign(processed_campaign, year=NO_BILANS)
+    (line,) = [x for x in log_lines(processed_campaign) if "rejeté : " in x]
+    assert line.endswith(
+        "rejeté : depot/2024/COM_2024_CMAR-53_v2.xlsx — 1 erreur, 7 avertissements — "
+        "Indicateurs!G2 E-VAL-001 texte « NC » au lieu d'un nombre"
+    ), line
+
+
+def test_first_errors_are_capped_and_the_rest_counted():
+    from cmacop.consolidate.outcomes import FileFinding
+    from cmacop.run.steps import first_errors
+
+    findings = [
+        FileFinding("E-VAL-001", "erreur", f"m{n}", "Indicateurs", f"G{n}") for n in range(8)
+    ]
+    findings.append(FileFinding("W-PLAUS-001", "avertissement", "w", "Indicateurs", "G9"))
+    text = first_errors(findings, limit=2)
+    assert text == (
+        " — Indicateurs!G0 E-VAL-001 m0 ; Indicateurs!G1 E-VAL-001 m1 ; et 6 autres erreurs"
+    )

@@ -16,8 +16,14 @@ from cmacop.run.journal import Journal
 
 NOTHING_NEW = (
     "Rien de nouveau : 40 fichiers déjà traités.\n"
-    "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans bilans/2024/.\n"
+    "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
 )
+
+
+@pytest.fixture(autouse=True)
+def beside_the_campaign(tmp_path, monkeypatch):
+    """Commands run from the folder that holds ``campagne/``: paths are printed from there."""
+    monkeypatch.chdir(tmp_path)
 
 
 def capture(monkeypatch, module, name):
@@ -59,7 +65,31 @@ def test_nothing_new_says_so_in_two_lines(processed_campaign, capsys):
 def test_inside_the_campaign_folder_no_option_is_needed(processed_campaign, monkeypatch, capsys):
     monkeypatch.chdir(processed_campaign)
     main(["run"])
-    assert capsys.readouterr().out == NOTHING_NEW
+    assert capsys.readouterr().out == NOTHING_NEW.replace("campagne/bilans", "bilans")
+
+
+def test_paths_outside_the_current_folder_are_absolute(processed_campaign, monkeypatch, capsys):
+    elsewhere = processed_campaign.parent / "ailleurs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    main(["run", "--config", str(processed_campaign)])
+    assert capsys.readouterr().out == NOTHING_NEW.replace(
+        "campagne/bilans", f"{processed_campaign.resolve()}/bilans"
+    )
+
+
+def test_files_still_being_copied_are_summarised_with_the_delay(processed_campaign, capsys):
+    depot = processed_campaign / "depot" / "2024"
+    config = processed_campaign / "cmacop.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("delai_stabilite = 0", "delai_stabilite = 60"), "utf-8"
+    )
+    for n in (2, 3):
+        (depot / f"COM_2024_CMAR-84_v{n}.xlsx").write_bytes(b"copie en cours")
+    main(["run", "--config", str(processed_campaign)])
+    out = capsys.readouterr().out
+    assert "2 fichiers en cours de copie, repris au prochain passage (délai : 60 s) :\n" in out
+    assert "  campagne/depot/2024/COM_2024_CMAR-84_v2.xlsx — modifié il y a " in out
 
 
 def test_quiet_prints_nothing_but_problems(processed_campaign, revise, capsys):
@@ -70,8 +100,8 @@ def test_quiet_prints_nothing_but_problems(processed_campaign, revise, capsys):
     assert exc.value.code == 1
     assert capsys.readouterr() == (
         "",
-        "Attention : 1 dépôt rejeté (accusés de réception dans retours/2024/, détail dans le "
-        "journal cmacop.log).\n",
+        "Attention : 1 dépôt rejeté (accusés de réception dans campagne/retours/2024/, détail "
+        "dans le journal campagne/journal/cmacop.log).\n",
     )
     main(["run", "--config", str(processed_campaign), "-q", "-a", "2022"])  # nothing new: 0
     assert capsys.readouterr() == ("", "")
@@ -83,10 +113,10 @@ def test_the_table_lists_the_files_processed(processed_campaign, revise, capsys)
     main(["run", "--config", str(processed_campaign), "--date", "2025-06-16"])
     out = capsys.readouterr().out
     assert "Dépôts traités — campagne 2024" in out
-    assert "depot/2024/COM_2024_CMAR-84_v2.xlsx" in out and "remplaçant" in out
+    assert "campagne/depot/2024/COM_2024_CMAR-84_v2.xlsx" in out and "remplaçant" in out
     assert out.endswith(
         "1 dépôt traité : 1 accepté, 0 rejeté ; 40 déjà traités auparavant.\n"
-        "Bilans 2024 établis le 16 juin 2025 : 62 fichiers dans bilans/2024/.\n"
+        "Bilans 2024 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
     )
 
 
@@ -103,7 +133,7 @@ def test_progress_is_reported_to_the_caller(processed_campaign, revise):
 def test_another_year_gets_its_own_bilans(processed_campaign, capsys):
     main(["run", "--config", str(processed_campaign), "--year", "2023", "--date", "2025-06-16"])
     assert capsys.readouterr().out.endswith(
-        "Bilans 2023 établis le 16 juin 2025 : 62 fichiers dans bilans/2023/.\n"
+        "Bilans 2023 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2023/.\n"
     )
     assert (processed_campaign / "bilans" / "2023" / "bilan_cop_2023.md").is_file()
 

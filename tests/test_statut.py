@@ -50,7 +50,8 @@ def test_missing_chambers_are_late_only_after_the_deadline(tmp_path):
     assert after.chambers[0].last_file is None and after.last_run is None
 
 
-def test_statut_table(processed_campaign, capsys):
+def test_statut_table(processed_campaign, capsys, monkeypatch):
+    monkeypatch.chdir(processed_campaign.parent)  # paths are printed from where it runs
     main(["statut", "--config", str(processed_campaign), "--year", "2024"])
     out = capsys.readouterr().out
     assert "Campagne 2024 — date limite : 28 février 2025" in out
@@ -58,7 +59,7 @@ def test_statut_table(processed_campaign, capsys):
     assert out.endswith(
         "19 transmis, 1 hors délai, 0 rejeté, 0 manquant ; 1 en retard.\n"
         f"Dernier traitement : {_moment(processed_campaign)}, 40 dépôts, code de sortie 0.\n"
-        "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans bilans/2024/.\n"
+        "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
     )
 
 

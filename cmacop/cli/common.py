@@ -141,6 +141,24 @@ def _date(when: str | None) -> Any:
         ) from None
 
 
+def openable(root: Path, path: str | Path | None) -> str | None:
+    """A path as the user can open it from where the command ran.
+
+    ``path`` is relative to ``root`` (a campaign folder) or absolute: under the current
+    folder it is shown relative to it (``examples/campagne/retours/2024/…``), elsewhere
+    absolute.
+    """
+    import os
+
+    if path is None:
+        return None
+    full = Path(root) / path
+    try:
+        return full.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return os.path.abspath(full)
+
+
 def rich_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
     """A rich Table (imported lazily: rich is not needed for ``--help``); cells made safe."""
     from rich.table import Table

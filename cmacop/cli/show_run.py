@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.statuses import COMPLETENESS
-from cmacop.cli.common import rich_table
+from cmacop.cli.common import openable, rich_table
 from cmacop.french import fmt_date
-from cmacop.run.result import NO_DATA, WRITTEN
+from cmacop.run.result import NO_DATA, WRITTEN, settling_text
 
 if TYPE_CHECKING:
     from cmacop.run.result import ReportsOutcome, RunResult
@@ -27,16 +27,18 @@ def _moment(value: datetime | None) -> str | None:
     return f"{fmt_date(local)} {local:%H:%M}"
 
 
-def reports_line(reports: ReportsOutcome | None, year: int) -> str:
+def reports_line(reports: ReportsOutcome | None, year: int, root: Path) -> str:
     if reports is None or reports.state == NO_DATA:
         return f"Bilans {year} non établis : aucun bilan de COM {year} accepté."
     when = fmt_date(reports.generated_on) if reports.generated_on else "—"
     verb = "établis" if reports.state == WRITTEN else "à jour, établis"
-    return f"Bilans {year} {verb} le {when} : {_n(len(reports.files), 'fichier')} dans {reports.folder}/."
+    folder = openable(root, reports.folder)
+    return f"Bilans {year} {verb} le {when} : {_n(len(reports.files), 'fichier')} dans {folder}/."
 
 
 def run_summary(result: RunResult) -> str:
     """The closing lines of ``cmacop run`` (the only lines when there was nothing new)."""
+    root = result.root
     lines = []
     if result.nothing_new:
         lines.append(
@@ -52,26 +54,35 @@ def run_summary(result: RunResult) -> str:
             f"{rejected} rejeté{'s' if rejected > 1 else ''} ; "
             f"{result.unchanged} déjà traité{'s' if result.unchanged > 1 else ''} auparavant."
         )
-    for left in result.pending:
-        lines.append(f"En attente (prochaine exécution) : {left.key} — {left.reason}")
+    deposit = result.deposit or root
+    if result.pending:
+        lines.append(settling_text(len(result.pending), result.settle_seconds) + " :")
+        lines += [f"  {openable(deposit, left.key)} — {left.reason}" for left in result.pending]
     for left in result.unreadable:
-        lines.append(f"Illisible : {left.key} — {left.reason}")
-    lines.append(reports_line(result.reports, result.year))
+        lines.append(f"Illisible : {openable(deposit, left.key)} — {left.reason}")
+    lines.append(reports_line(result.reports, result.year, root))
     return "\n".join(lines) + "\n"
 
 
 def problems_line(result: RunResult) -> str:
     """One line for stderr when the run exits with 1 (shown even with ``--quiet``)."""
     parts, where = [], []
+    root = result.root
     if result.rejected:
         parts.append(_n(len(result.rejected), "dépôt rejeté", "dépôts rejetés"))
         folders = sorted(
-            {f"{PurePosixPath(f.receipt).parent}/" for f in result.rejected if f.receipt}
+            {
+                f"{openable(root, str(PurePosixPath(f.receipt).parent))}/"
+                for f in result.rejected
+                if f.receipt
+            }
         )
         where.append(f"accusés de réception dans {', '.join(folders)}")
     if result.unreadable:
         parts.append(_n(len(result.unreadable), "fichier illisible", "fichiers illisibles"))
-    where.append("détail dans le journal cmacop.log")
+    where.append(
+        f"détail dans le journal {openable(root, result.log) if result.log else 'cmacop.log'}"
+    )
     return f"Attention : {', '.join(parts)} ({', '.join(where)}).\n"
 
 
@@ -79,11 +90,22 @@ def run_tables(result: RunResult) -> list[Any]:
     """The files processed by the run, as a rich table (none when nothing was new)."""
     if not result.files:
         return []
+    root = result.root
     return [
         rich_table(
             f"Dépôts traités — campagne {result.year}",
             ["Fichier", "Chambre", "Résultat", "Erreurs", "Avertissements", "Accusé de réception"],
-            [[f.file, f.chamber, f.outcome, f.errors, f.warnings, f.receipt] for f in result.files],
+            [
+                [
+                    openable(root, f.file),
+                    f.chamber,
+                    f.outcome,
+                    f.errors,
+                    f.warnings,
+                    openable(root, f.receipt),
+                ]
+                for f in result.files
+            ],
         )
     ]
 
@@ -110,7 +132,7 @@ def status_table(status: CampaignStatus) -> Any:
                 c.name,
                 c.status,
                 yes_no(c.late),
-                c.last_file,
+                openable(status.root, c.last_file),
                 _moment(c.received),
                 yes_no(c.last_valid),
                 _moment(c.last_change),
@@ -133,5 +155,5 @@ def status_summary(status: CampaignStatus) -> str:
         )
     else:
         lines.append("Aucun traitement par « cmacop run » pour l'instant.")
-    lines.append(reports_line(status.reports, status.year))
+    lines.append(reports_line(status.reports, status.year, status.root))
     return "\n".join(lines) + "\n"

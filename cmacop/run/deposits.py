@@ -2,7 +2,8 @@
 
 Files are found per year folder (``depot/2024/…``) with the same rules as
 ``cmacop validate`` (:func:`cmacop.validate.checks.discovery.discover`): Excel and
-LibreOffice lock files, temporary, hidden and system files are ignored; a file
+LibreOffice lock files, temporary, hidden and system files are ignored, and a symbolic
+link is never followed (« lien symbolique ignoré »), wherever it is; a file
 modified less than ``delai_stabilite`` seconds ago may still be copying and is
 left for the next run, as is a file whose size or date changes while it is read.
 Files are only read, never moved, renamed or modified.
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from cmacop.validate.submission import Submission
 
 from cmacop.files.fsutil import sha256
-from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, discover, skip_reason
+from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, SYMLINK, discover, skip_reason
 
 YEAR_DIR = re.compile(r"^\d{4}$")
 # Files up to this size are read into memory (validation's own limit is the same, 20 MiB);
@@ -74,7 +75,9 @@ def scan_deposit(deposit: Path, *, settle_seconds: float, exclude: Path | None =
         children = sorted(entries, key=lambda e: e.name)
     for entry in children:
         path = Path(entry.path)
-        if entry.is_dir() and YEAR_DIR.match(entry.name):
+        if entry.is_symlink():
+            ignored.append(Left(entry.name, SYMLINK))
+        elif entry.is_dir() and YEAR_DIR.match(entry.name):
             found, skipped = discover([path], exclude=exclude, settle_seconds=settle_seconds)
             year = int(entry.name)
             for file in found:
@@ -86,9 +89,7 @@ def scan_deposit(deposit: Path, *, settle_seconds: float, exclude: Path | None =
                     Candidate(file, _key(file, deposit), year, st.st_size, st.st_mtime_ns)
                 )
             for skip in skipped:
-                # discover() gives no kind: a plain file name it skipped is a settling file.
-                settling = skip_reason(skip.path.name) is None and not skip.path.is_dir()
-                (pending if settling else ignored).append(
+                (pending if skip.settling else ignored).append(
                     Left(_key(skip.path, deposit), skip.reason)
                 )
         elif (reason := skip_reason(entry.name)) is not None:
@@ -119,11 +120,11 @@ def read_stable(candidate: Candidate) -> Read | None:
     path = candidate.path
     data: bytes | None = None
     if candidate.size <= READ_MAX_BYTES:
-        data = path.read_bytes()
+        data = _read_no_follow(path)
         digest = sha256(data)
     else:
         digest = sha256(path)  # by blocks; validation reports the file as abnormal
-    after = path.stat()
+    after = path.lstat()
     read = len(data) if data is not None else after.st_size
     if (read, after.st_size, after.st_mtime_ns) != (
         candidate.size,
@@ -132,6 +133,13 @@ def read_stable(candidate: Candidate) -> Read | None:
     ):
         return None
     return Read(digest, data)
+
+
+def _read_no_follow(path: Path) -> bytes:
+    """The file's bytes; a symbolic link put in its place since the scan is not followed."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,15 @@ from cmacop.run.deposits import (
     scan_deposit,
 )
 from cmacop.run.journal import Journal
-from cmacop.run.result import NO_DATA, UP_TO_DATE, FileReport, ReportsOutcome, RunResult
+from cmacop.run.result import (
+    NO_DATA,
+    UP_TO_DATE,
+    FileReport,
+    ReportsOutcome,
+    RunResult,
+    relative,
+    settling_text,
+)
 from cmacop.run.state import MANIFEST_NAME, FileState, RunState
 from cmacop.run.steps import Steps, errno_text
 
@@ -206,8 +214,11 @@ class _Pass:
             )
         scan = scan_deposit(cfg.deposit, settle_seconds=cfg.settle_seconds, exclude=cfg.feedback)
         fresh, unchanged, pending, unreadable, dirty = self._sort(scan.candidates, scan.pending)
-        for left in pending:
-            log.info(f"en attente : {left.key} — {left.reason}")
+        if pending:
+            log.info(
+                f"{settling_text(len(pending), cfg.settle_seconds)} : "
+                + ", ".join(left.key for left in pending)
+            )
         for left in unreadable:
             log.error(f"fichier illisible : {left.key} — {left.reason}")
         _, due = self.steps.reports_due(self.year)
@@ -220,6 +231,9 @@ class _Pass:
             pending=pending,
             ignored=scan.ignored,
             unreadable=unreadable,
+            deposit=cfg.deposit,
+            settle_seconds=cfg.settle_seconds,
+            log=relative(log.path, cfg.root),
         )
         if not fresh and not due and not self.state.stale_exports:
             if dirty:

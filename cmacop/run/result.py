@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.statuses import REJECTED
+from cmacop.french import plural
 from cmacop.run.deposits import Left
 from cmacop.run.state import ReportState
 
@@ -90,6 +91,9 @@ class RunResult:
     ignored: tuple[Left, ...] = ()  # lock, temporary, hidden files
     unreadable: tuple[Left, ...] = ()
     reports: ReportsOutcome | None = None
+    deposit: Path | None = None  # the deposit folder the keys of pending/ignored start from
+    settle_seconds: int = 0  # the settling delay files still being copied wait for
+    log: str | None = None  # the run's journal, relative to the campaign folder
 
     @property
     def rejected(self) -> tuple[FileReport, ...]:
@@ -113,6 +117,8 @@ class RunResult:
             "rien_de_nouveau": self.nothing_new,
             "fichiers": [f.to_dict() for f in self.files],
             "en_attente": [x.to_dict() for x in self.pending],
+            "delai_stabilite": self.settle_seconds,
+            "journal": self.log,
             "illisibles": [x.to_dict() for x in self.unreadable],
             "ignores": [x.to_dict() for x in self.ignored],
             "bilans": self.reports.to_dict() if self.reports else None,
@@ -126,6 +132,14 @@ class RunResult:
             },
             "code_sortie": self.exit_code,
         }
+
+
+def settling_text(count: int, delay: int) -> str:
+    """``5 fichiers en cours de copie, repris au prochain passage (délai : 60 s)``."""
+    return (
+        f"{plural(count, 'fichier')} en cours de copie, repris au prochain passage "
+        f"(délai : {delay} s)"
+    )
 
 
 def relative(path: Path, root: Path) -> str:

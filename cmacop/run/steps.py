@@ -11,7 +11,7 @@ import errno
 import os
 import shutil
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from cmacop import __version__
 from cmacop.campaign.config import Config
 from cmacop.campaign.layout import DATA, DEPOSITS, FINDINGS
+from cmacop.french import plural
 from cmacop.run.journal import Journal
 from cmacop.run.result import (
     NO_DATA,
@@ -33,6 +34,7 @@ from cmacop.run.state import ReportState, RunState, fingerprint
 
 if TYPE_CHECKING:
     from cmacop.campaign.settings import Settings
+    from cmacop.consolidate.outcomes import FileFinding
     from cmacop.cop.catalogue import Catalogue
     from cmacop.cop.registry import Registry
     from cmacop.run.deposits import Fresh
@@ -56,6 +58,24 @@ _ERRNO = {
     errno.EEXIST: "un fichier existe déjà à cet emplacement",
     errno.EIO: "erreur d'entrée-sortie du lecteur",
 }
+
+
+# Errors of a rejected file written in the journal (the rest: its annotated workbook).
+LOGGED_ERRORS = 5
+
+
+def first_errors(findings: Iterable[FileFinding], limit: int = LOGGED_ERRORS) -> str:
+    """`` — Indicateurs!G2 E-VAL-001 texte … ; …``: a rejected file's first errors, located."""
+    errors = [f for f in findings if f.severity == "erreur"]
+    if not errors:
+        return ""
+    shown = []
+    for f in errors[:limit]:
+        where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else f.cell or f.sheet
+        shown.append(f"{where + ' ' if where else ''}{f.code} {f.message}")
+    more = len(errors) - limit
+    tail = f" ; et {plural(more, 'autre erreur', 'autres erreurs')}" if more > 0 else ""
+    return " — " + " ; ".join(shown) + tail
 
 
 def errno_text(exc: OSError) -> str:
@@ -249,7 +269,9 @@ class Steps:
                 also = f", remplace {old}" if old else ""
                 self.log.info(f"accepté ({outcome.outcome}) : {report.file} — {counts}{also}")
             else:
-                self.log.warning(f"rejeté : {report.file} — {counts}")
+                self.log.warning(
+                    f"rejeté : {report.file} — {counts}{first_errors(outcome.findings)}"
+                )
             out.append((report, checked.path))
         flush_to_disk(out_dir)  # the batch's accusés on disk before the manifest records them
         return out

@@ -2,7 +2,9 @@
 
 Lock, hidden, temporary and system files are listed as skipped, never read:
 Excel leaves ``~$name.xlsx`` next to an open workbook, LibreOffice
-``.~lock.name.xlsx#``, and shared drives collect ``Thumbs.db``.
+``.~lock.name.xlsx#``, and shared drives collect ``Thumbs.db``. A symbolic link met
+while walking a folder is never followed (it may point anywhere on the server): it is
+listed as skipped too. A path named on the command line is read as given.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from cmacop.errors import UsageError
 SUPPORTED_SUFFIXES = (".xlsx", ".xlsm", ".csv")
 _TEMP_SUFFIXES = (".tmp", ".temp", ".crdownload", ".part", ".partial", ".download")
 _SYSTEM_FILES = ("thumbs.db", "desktop.ini", ".ds_store")
+SYMLINK = "lien symbolique ignoré"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Skipped:
 
     path: Path
     reason: str
+    settling: bool = False  # still being copied (settling delay): looked at again later
 
     def to_dict(self) -> dict[str, str]:
         return {"fichier": str(self.path), "raison": self.reason}
@@ -74,6 +78,8 @@ def discover(
                 age = now - path.stat().st_mtime
                 if age < settle_seconds:
                     reason = f"modifié il y a {max(int(age), 0)} s : copie peut-être en cours"
+                    skipped.append(Skipped(path, reason, settling=True))
+                    return
         if reason is not None:
             skipped.append(Skipped(path, reason))
         else:
@@ -100,7 +106,9 @@ def _walk(root: Path, excluded: Path | None, skipped: list[Skipped]) -> Iterable
         kept = []
         for name in sorted(dirs):
             sub = here / name
-            if name.startswith("."):
+            if sub.is_symlink():
+                skipped.append(Skipped(sub, SYMLINK))
+            elif name.startswith("."):
                 skipped.append(Skipped(sub, "dossier caché"))
             elif excluded is not None and sub.resolve() == excluded:
                 skipped.append(Skipped(sub, "dossier des retours de contrôle"))
@@ -108,4 +116,8 @@ def _walk(root: Path, excluded: Path | None, skipped: list[Skipped]) -> Iterable
                 kept.append(name)
         dirs[:] = kept  # os.walk descends into what is left, in this order
         for name in sorted(names):
-            yield here / name
+            path = here / name
+            if path.is_symlink():
+                skipped.append(Skipped(path, SYMLINK))
+            else:
+                yield path
