@@ -190,7 +190,7 @@ CASES = {
     ),
     "dépôt en double": Case(
         "E-IDENT-004",
-        lambda make, tmp: [make(), make(name="COM_2024_CMAR-84_v2.xlsx")],
+        lambda make, tmp: _same_time([make(), make(name="COM_2024_CMAR-84_v2.xlsx")]),
         "Identification!B1",
     ),
     "identification incohérente": Case(
@@ -295,6 +295,15 @@ CASES = {
 }
 
 
+def _same_time(paths: list[Path]) -> list[Path]:
+    """Files that neither date of transmission nor modification time tells apart."""
+    import os
+
+    for path in paths:
+        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    return paths
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
@@ -333,16 +342,14 @@ def test_all_findings_of_all_files_in_one_run(make_workbook, tmp_path):
     bad = make_workbook(values={"I1.4": "NC", "I1.2": 401}, sent=None)
     other = make_workbook("CMAR-11", values={"I1.4": -1}, targets=make_workbook.targets("CMAR-11"))
     report = validate_paths([bad, other])
+    # Issue 13: one finding per cell (no warning on a cell with an error), errors first.
     assert [(f.code, f.location) for f in report.files[0].findings] == [
         ("E-COMPL-002", "Identification!B5"),
         ("E-COHER-001", "Indicateurs!G3"),
-        ("W-PLAUS-001", "Indicateurs!G3"),
         ("E-VAL-001", "Indicateurs!G5"),
     ]
     assert [(f.code, f.location) for f in report.files[1].findings] == [
         ("E-VAL-004", "Indicateurs!G5"),
-        ("W-PLAUS-002", "Indicateurs!G5"),
-        ("W-PLAUS-005", "Indicateurs!H5"),
     ]
 
 
@@ -387,19 +394,21 @@ def test_the_warning_bound_asks_for_a_comment(make_workbook):
 
 def test_year_messages(make_workbook, tmp_path):
     path = make_workbook(folder=tmp_path / "depot" / "2023")
+    # One finding per cell: both reasons in one message (issue 13).
     assert [f.message for f in validate_paths([path], year=2025).findings] == [
-        "bilan de l'année 2024 alors que l'année contrôlée est 2025",
-        "bilan de l'année 2024 déposé dans le dossier « 2023 »",
+        "bilan de l'année 2024 alors que l'année contrôlée est 2025 et déposé dans le "
+        "dossier « 2023 »",
     ]
 
 
 def test_duplicate_names_the_other_file(make_workbook):
-    first, second = make_workbook(), make_workbook(name="COM_2024_CMAR-84_v2.xlsx")
+    first, second = _same_time([make_workbook(), make_workbook(name="COM_2024_CMAR-84_v2.xlsx")])
     report = validate_paths([first, second])
     messages = [f.message for f in report.findings if f.code == "E-IDENT-004"]
+    same = "même date de transmission et même heure d'enregistrement"
     assert messages == [
-        f"deux dépôts pour CMAR-84 en 2024 : ce fichier et {second}",
-        f"deux dépôts pour CMAR-84 en 2024 : ce fichier et {first}",
+        f"deux dépôts pour CMAR-84 en 2024 : ce fichier et {second}, {same}",
+        f"deux dépôts pour CMAR-84 en 2024 : ce fichier et {first}, {same}",
     ]
 
 

@@ -111,6 +111,13 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "Avertir si le réalisé varie de plus que cette fraction d'une année sur l'autre.",
         ),
         Setting(
+            "tolerance_ecart",
+            "number",
+            "0.05",
+            "Avertir d'un écart non commenté au-delà de cette fraction de la cible "
+            "(le bilan de COM liste tous les écarts).",
+        ),
+        Setting(
             "delai_stabilite",
             "int",
             60,
@@ -164,6 +171,7 @@ class Config:
     cap: Decimal
     share_overrides: dict[int, Decimal] = field(default_factory=dict)
     weights: dict[str, Decimal] = field(default_factory=dict)
+    gap_tolerance: Decimal = Decimal("0.05")
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
     source: Path | None = None
@@ -256,6 +264,7 @@ def load_config(path: str | Path | None = None) -> Config | None:
         plausibility_max=k["plausibilite_max"],
         plausibility_min=k["plausibilite_min"],
         change_max=k["variation_max"],
+        gap_tolerance=k["tolerance_ecart"],
         settle_seconds=k["delai_stabilite"],
         cap=cal["plafond_taux"],
         share_overrides=_share_overrides(path, cal["part_performance"]),

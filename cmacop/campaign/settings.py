@@ -84,6 +84,10 @@ class Thresholds:
     high: float = 3.0  # realised above high × target: W-PLAUS-001
     low: float = 0.10  # realised below low × target: W-PLAUS-002
     change: float = 0.50  # change above ±change × last year's value: W-PLAUS-003
+    # Realised below the target by more than this fraction, no comment: W-PLAUS-005
+    # (a cmacop default: the contract asks every gap to be explained, R. 323-24 — the
+    # bilan de COM lists them all; the warning is kept for the gaps that matter).
+    gap: float = 0.05
 
     def __post_init__(self) -> None:
         if not self.high > 1:
@@ -94,6 +98,10 @@ class Thresholds:
             raise UsageError(
                 f"seuil de variation non valide ({self.change}) : il doit être positif"
             )
+        if not 0 <= self.gap < 1:
+            raise UsageError(
+                f"tolérance d'écart non valide ({self.gap}) : elle doit être entre 0 et 1"
+            )
 
 
 def thresholds_of(cfg: Config) -> Thresholds:
@@ -102,6 +110,7 @@ def thresholds_of(cfg: Config) -> Thresholds:
         high=float(cfg.plausibility_max),
         low=float(cfg.plausibility_min),
         change=float(cfg.change_max),
+        gap=float(cfg.gap_tolerance),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import CONFIG_HELP, _json, app
+from cmacop.cli.common import CONFIG_HELP, _json, _out, app
 
 
 class ReportFormat(StrEnum):
@@ -72,11 +72,15 @@ def validate_cmd(
     )
     if fmt is ReportFormat.json:
         _json(report.to_dict())
-    else:
+    elif sys.stdout.isatty():
         from rich.console import Console
 
         from cmacop.cli.show_validation import render_report
 
-        render_report(report, Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200))
+        render_report(report, Console(soft_wrap=False))
+    else:  # a pipe, a file, cron: plain lines, no colour, no padding
+        from cmacop.cli.show_validation import plain_lines
+
+        _out("\n".join(plain_lines(report)) + "\n")
     if report.exit_code:
         raise typer.Exit(report.exit_code)

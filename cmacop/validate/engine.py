@@ -17,7 +17,7 @@ from typing import Any
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.settings import Settings, TargetKey, Thresholds, settings_for
-from cmacop.campaign.statuses import INVALID, VALID
+from cmacop.campaign.statuses import INVALID, REPLACED, VALID
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.contract import SHEET_META
 from cmacop.cop.registry import Registry, load_registry
@@ -26,12 +26,12 @@ from cmacop.files.fsutil import sha256
 from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, UnsafeWorkbookError
 from cmacop.validate.checks import Context, FileCheck, Record
 from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, Skipped, discover
-from cmacop.validate.checks.identity import check_duplicates, check_identity
+from cmacop.validate.checks.identity import check_identity, check_versions
 from cmacop.validate.checks.plausibility import check_plausibility
 from cmacop.validate.checks.structure import CONTRACT_SHEETS, check_csv, check_workbook
 from cmacop.validate.checks.tabular import check_tabular
 from cmacop.validate.checks.values import check_values
-from cmacop.validate.findings import Finding, sort_key
+from cmacop.validate.findings import Finding, group_ids, sort_key
 from cmacop.validate.submission import Submission
 
 __all__ = ["FileResult", "Skipped", "Source", "Thresholds", "ValidationReport", "validate_paths"]
@@ -57,6 +57,7 @@ class FileResult:
     findings: tuple[Finding, ...]
     strict: bool = False
     feedback: Path | None = None
+    replaced_by: str | None = None  # a later version of the same chamber and year
     # The parsed values, for consolidation (not part of the JSON report).
     records: tuple[Record, ...] = field(default=(), repr=False, compare=False)
 
@@ -66,11 +67,22 @@ class FileResult:
 
     @property
     def warnings(self) -> int:
-        return len(self.findings) - self.errors
+        """Warnings still open (a justified warning is no longer counted)."""
+        return sum(1 for f in self.findings if f.is_open_warning)
+
+    @property
+    def justified(self) -> int:
+        return sum(1 for f in self.findings if f.justified)
 
     @property
     def valid(self) -> bool:
         return self.errors == 0 and not (self.strict and self.warnings)
+
+    @property
+    def status(self) -> str:
+        if self.replaced_by is not None:
+            return REPLACED
+        return VALID if self.valid else INVALID
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,9 +93,11 @@ class FileResult:
             "annee": self.year,
             "date_transmission": self.sent_on.isoformat() if self.sent_on else None,
             "version_modele": self.template_version,
-            "statut": VALID if self.valid else INVALID,
+            "statut": self.status,
+            "remplace_par": self.replaced_by,
             "erreurs": self.errors,
             "avertissements": self.warnings,
+            "justifies": self.justified,
             "retour": str(self.feedback) if self.feedback else None,
             "constats": [f.to_dict() for f in self.findings],
         }
@@ -99,12 +113,21 @@ class ValidationReport:
     year: int | None = None
 
     @property
+    def current(self) -> tuple[FileResult, ...]:
+        """The files that count: all but those a later version replaces."""
+        return tuple(f for f in self.files if f.replaced_by is None)
+
+    @property
     def errors(self) -> int:
-        return sum(f.errors for f in self.files)
+        return sum(f.errors for f in self.current)
 
     @property
     def warnings(self) -> int:
-        return sum(f.warnings for f in self.files)
+        return sum(f.warnings for f in self.current)
+
+    @property
+    def justified(self) -> int:
+        return sum(f.justified for f in self.current)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -112,8 +135,8 @@ class ValidationReport:
 
     @property
     def exit_code(self) -> int:
-        """0 when every file is valid, 1 otherwise (warnings count with ``strict``)."""
-        return 0 if all(f.valid for f in self.files) else 1
+        """0 when every current file is valid, 1 otherwise (warnings count with ``strict``)."""
+        return 0 if all(f.valid for f in self.current) else 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,10 +146,12 @@ class ValidationReport:
             "ignores": [s.to_dict() for s in self.skipped],
             "totaux": {
                 "fichiers": len(self.files),
-                "valides": sum(1 for f in self.files if f.valid),
-                "invalides": sum(1 for f in self.files if not f.valid),
+                "valides": sum(1 for f in self.current if f.valid),
+                "invalides": sum(1 for f in self.current if not f.valid),
+                "remplaces": len(self.files) - len(self.current),
                 "erreurs": self.errors,
                 "avertissements": self.warnings,
+                "justifies": self.justified,
                 "ignores": len(self.skipped),
             },
             "code_sortie": self.exit_code,
@@ -145,6 +170,7 @@ class Source:
     data: bytes
     sha256: str
     submission: Submission | None = None
+    mtime_ns: int | None = None  # as listed before reading (orders versions)
 
 
 def validate_paths(
@@ -210,11 +236,12 @@ def validate_paths(
         items += found
     items += [p for p in paths if isinstance(p, Source)]
     checks = [_check_file(i, item, ctx, keep=out is not None) for i, item in enumerate(items)]
-    check_duplicates(checks)
+    check_versions(checks)
     check_tabular(checks, cat)
     check_plausibility(checks, ctx)
     for fc in checks:
         fc.findings.sort(key=lambda f: sort_key(f, _SHEET_ORDER))
+        fc.findings = group_ids(fc.findings)
     written: dict[int, Path] = {}
     if out is not None:
         from cmacop.validate.feedback import write_feedback
@@ -238,6 +265,7 @@ def _result(fc: FileCheck, strict: bool, feedback: Path | None) -> FileResult:
         findings=tuple(fc.findings),
         strict=strict,
         feedback=feedback,
+        replaced_by=fc.replaced_by,
         records=tuple(fc.records),
     )
 
@@ -259,6 +287,7 @@ def _check_file(index: int, item: Path | Source, ctx: Context, *, keep: bool) ->
     if isinstance(item, Source):
         data: bytes | None = item.data
         fc.sha256 = item.sha256
+        fc.mtime_ns = item.mtime_ns if item.mtime_ns is not None else _mtime(path)
     else:
         data = _read(fc)
     if data is None:
@@ -293,7 +322,8 @@ def _read(fc: FileCheck) -> bytes | None:
     path = fc.path
     supported = path.suffix.lower() in SUPPORTED_SUFFIXES
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size, fc.mtime_ns = st.st_size, st.st_mtime_ns
         if supported and size <= MAX_INPUT_BYTES:
             data = path.read_bytes()
             fc.sha256 = sha256(data)
@@ -315,6 +345,13 @@ def _read(fc: FileCheck) -> bytes | None:
         fc.add(
             "E-STRUCT-004",
             f"fichier anormalement volumineux ({size // (1024 * 1024)} Mo)",
-            "Repartez du modèle vierge généré par cmacop template.",
+            "Repartez du modèle vierge de l'année, à demander à CMA France.",
         )
     return None
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None

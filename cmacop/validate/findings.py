@@ -8,7 +8,8 @@ test checks that every code has a bad-input case.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -43,12 +44,12 @@ _TITLES = {
     "E-STRUCT-010": "indicateur manquant",
     "E-STRUCT-011": "libellé, axe, objectif ou unité modifié par rapport au catalogue",
     "E-STRUCT-012": "cible modifiée par rapport aux cibles de la chambre",
-    "E-STRUCT-013": "modèle périmé : régénérez-le avec cmacop template",
+    "E-STRUCT-013": "modèle périmé ou non reconnu : demandez le modèle de l'année à CMA France",
     "E-STRUCT-014": "cellules fusionnées dans la zone du contrat",
     "E-IDENT-001": "chambre inconnue ou non déclarante",
     "E-IDENT-002": "année illisible ou différente de l'année attendue",
     "W-IDENT-003": "nom du fichier incohérent avec son contenu",
-    "E-IDENT-004": "deux dépôts pour la même chambre et la même année",
+    "E-IDENT-004": "deux dépôts pour la même chambre et la même année que rien ne départage (même date de transmission, même heure)",
     "E-IDENT-005": "identification incohérente dans le fichier",
     "E-IDENT-006": "date de transmission illisible",
     "E-VAL-001": "texte au lieu d'un nombre (« NC », « n/a », « - »…)",
@@ -69,7 +70,7 @@ _TITLES = {
     "W-PLAUS-002": "réalisé inférieur à 10 % de la cible",
     "W-PLAUS-003": "variation de plus de 50 % par rapport à l'année précédente",
     "W-PLAUS-004": "indicateur de stock en baisse",
-    "W-PLAUS-005": "écart non justifié : réalisé inférieur à la cible sans commentaire",
+    "W-PLAUS-005": "écart non justifié : réalisé inférieur à la cible de plus de 5 % (tolérance réglable) sans commentaire",
     "W-DELAI-001": "transmis hors délai",
 }
 
@@ -111,6 +112,16 @@ class Finding:
     column: str | None = None
     indicator: str | None = None
     value: str | None = None
+    # For the controller's console only (never in what the chamber receives): the cmacop
+    # command that helps, e.g. ``cmacop template --year 2024 --chamber CMAR-84``.
+    command: str | None = None
+    # Findings of one code and one ``cause`` in a file are one line for people; ``detail``
+    # names this one in that line (« 239 pour 247 »). ``group`` links them in JSON.
+    cause: str | None = field(default=None, compare=False)
+    detail: str | None = field(default=None, compare=False)
+    group: str | None = None
+    # A warning explained in ``referentiel/justifications.csv``: no longer counted as open.
+    justification: str | None = None
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -123,6 +134,15 @@ class Finding:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    @property
+    def justified(self) -> bool:
+        return self.justification is not None
+
+    @property
+    def is_open_warning(self) -> bool:
+        """A warning still to look at: not an error, not justified."""
+        return not self.is_error and self.justification is None
 
     @property
     def location(self) -> str:
@@ -147,6 +167,10 @@ class Finding:
             "valeur": self.value,
             "message": self.message,
             "conseil": self.hint,
+            "commande": self.command,
+            "groupe": self.group,
+            "justifie": self.justified,
+            "justification": self.justification,
         }
 
 
@@ -179,9 +203,11 @@ def fmt_amount(value: float | int | Decimal | None) -> str:
 
 
 def sort_key(finding: Finding, sheet_order: dict[str, int]) -> tuple[Any, ...]:
-    """Whole-file findings first, then by sheet, row and column; CSV by line."""
+    """Errors first, then warnings (the order a person fixes them); each in file order:
+    whole-file findings first, then by sheet, row and column; CSV by line."""
     row, col = _split_ref(finding.cell)
     return (
+        not finding.is_error,
         finding.sheet is not None or finding.line is not None,
         sheet_order.get(finding.sheet or "", len(sheet_order)),
         finding.line or 0,
@@ -189,6 +215,118 @@ def sort_key(finding: Finding, sheet_order: dict[str, int]) -> tuple[Any, ...]:
         col,
         finding.code,
     )
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """Findings of one code and one cause in one file: one line for people.
+
+    ``cause`` holds ``{n}`` where the count goes (« {n} indicateurs absents du
+    fichier »); the line names each finding by its indicator, cell and ``detail``.
+    """
+
+    findings: tuple[Finding, ...]
+
+    @property
+    def first(self) -> Finding:
+        return self.findings[0]
+
+    @property
+    def code(self) -> str:
+        return self.first.code
+
+    @property
+    def severity(self) -> str:
+        return self.first.severity
+
+    @property
+    def is_error(self) -> bool:
+        return self.first.is_error
+
+    @property
+    def hint(self) -> str | None:
+        return self.first.hint
+
+    @property
+    def command(self) -> str | None:
+        return self.first.command
+
+    @property
+    def justification(self) -> str | None:
+        return self.first.justification
+
+    @property
+    def indicator(self) -> str | None:
+        return None
+
+    @property
+    def sheet(self) -> str | None:
+        sheets = {f.sheet for f in self.findings}
+        return self.first.sheet if len(sheets) == 1 else None
+
+    @property
+    def location(self) -> str:
+        """The sheet all the cells are in (``Indicateurs``), or nothing."""
+        return self.sheet or ""
+
+    @property
+    def items(self) -> tuple[str, ...]:
+        """Each finding as its group's line names it: ``I6.1 (G16 : 3,5)``."""
+        sheet = self.sheet
+        out = []
+        for f in self.findings:
+            if f.line is not None:
+                where = f"ligne {f.line}"
+            elif f.cell:
+                where = f.cell if f.sheet == sheet else f"{f.sheet}!{f.cell}"
+            else:
+                where = ""
+            inner = " : ".join(part for part in (where, f.detail or "") if part)
+            if f.indicator:
+                out.append(f"{f.indicator} ({inner})" if inner else f.indicator)
+            else:
+                out.append(inner or f.location)
+        return tuple(out)
+
+    @property
+    def message(self) -> str:
+        cause = (self.first.cause or "").replace("{n}", str(len(self.findings)))
+        return f"{cause} : {', '.join(self.items)}"
+
+
+def group_ids(findings: list[Finding]) -> list[Finding]:
+    """``findings`` (of one file) with ``group`` set where two or more share code and cause.
+
+    The id is the code and the group's number among that code's groups (``E-STRUCT-010/1``).
+    """
+    members: dict[tuple[str, str, str | None], list[int]] = {}
+    for i, f in enumerate(findings):
+        if f.cause is not None:
+            members.setdefault((f.code, f.cause, f.justification), []).append(i)
+    out = list(findings)
+    numbers: dict[str, int] = {}
+    for (code, _, _), indexes in members.items():
+        if len(indexes) < 2:
+            continue
+        numbers[code] = numbers.get(code, 0) + 1
+        for i in indexes:
+            out[i] = replace(out[i], group=f"{code}/{numbers[code]}")
+    return out
+
+
+def grouped(findings: Iterable[Finding]) -> list[Finding | FindingGroup]:
+    """One file's findings for people: each group at the place of its first finding."""
+    firsts: list[Finding] = []
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.group is None:
+            firsts.append(f)
+        elif f.group in groups:
+            groups[f.group].append(f)
+        else:
+            groups[f.group] = [f]
+            firsts.append(f)
+    return [FindingGroup(tuple(groups[f.group])) if f.group is not None else f for f in firsts]
 
 
 def _split_ref(ref: str | None) -> tuple[int, str]:

@@ -100,6 +100,14 @@ class FileCheck:
     template_version: str | None = None
     records: list[Record] = field(default_factory=list)
     data: bytes | None = None  # kept only when a feedback workbook is asked for
+    mtime_ns: int | None = None  # modification time: orders two versions of a file
+    replaced_by: str | None = None  # a later version of the same chamber and year
+    # Cells that have an error: no further check reports anything there (one cause each).
+    failed: set[tuple[Any, ...]] = field(default_factory=set)
+
+    def has_error(self, cell: Cell | None) -> bool:
+        """Whether ``cell`` already has an error (its value is not to be judged further)."""
+        return cell is not None and _cell_key(cell.sheet, cell.ref, cell.line) in self.failed
 
     def add(
         self,
@@ -113,8 +121,15 @@ class FileCheck:
         line: int | None = None,
         indicator: str | None = None,
         value: Any = _UNSET,
+        command: str | None = None,
+        cause: str | None = None,
+        detail: str | None = None,
     ) -> None:
-        """Record a finding at ``at`` (a cell or CSV field), at ``sheet``/``cell`` or a CSV line."""
+        """Record a finding at ``at`` (a cell or CSV field), at ``sheet``/``cell`` or a CSV line.
+
+        Once a cell has an error, nothing else is reported there: a later finding of that
+        cell is dropped, and an error replaces the warnings already found there.
+        """
         column = None
         if at is not None:
             if at.line is not None:
@@ -123,6 +138,14 @@ class FileCheck:
                 sheet, cell = at.sheet, at.ref
             if value is _UNSET:
                 value = at.value
+        key = None
+        if cell is not None or line is not None:
+            key = _cell_key(sheet, column if line is not None else cell, line)
+            if key in self.failed:
+                return
+            if code.startswith("E-"):
+                self.failed.add(key)
+                self.findings[:] = [f for f in self.findings if _finding_key(f) != key]
         self.findings.append(
             Finding(
                 code=code,
@@ -135,5 +158,18 @@ class FileCheck:
                 column=column,
                 indicator=indicator,
                 value=None if value is _UNSET else value_text(value),
+                command=command,
+                cause=cause,
+                detail=detail,
             )
         )
+
+
+def _cell_key(sheet: str | None, ref: str | None, line: int | None) -> tuple[Any, ...]:
+    return (None, line, ref) if line is not None else (sheet, None, ref)
+
+
+def _finding_key(f: Finding) -> tuple[Any, ...] | None:
+    if f.line is not None:
+        return _cell_key(None, f.column, f.line)
+    return _cell_key(f.sheet, f.cell, None) if f.cell is not None else None

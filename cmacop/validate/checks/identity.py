@@ -66,6 +66,11 @@ def chamber_and_year(sub: Submission) -> tuple[str | None, int | None]:
     return (str(chamber).strip() if chamber is not None else None), year
 
 
+def sent_on_of(sub: Submission | None) -> date | None:
+    """The date of transmission a submission declares (None: none, or unreadable)."""
+    return None if sub is None else parse_date(sub.value_of("Date de transmission"))
+
+
 def deadline(year: int, month: int) -> date:
     """Last day of ``month`` of ``year + 1`` (code de l'artisanat, R. 323-24)."""
     return date(year + 1, month, calendar.monthrange(year + 1, month)[1])
@@ -218,23 +223,21 @@ def _folder_year(fc: FileCheck) -> int | None:
 
 
 def _expected_year(fc: FileCheck, ctx: Context) -> None:
+    """The year declared against ``--year`` and the year folder: one finding, every reason."""
     if fc.year is None or fc.sub is None:
         return
     at = fc.sub.identification.get("Année")
     folder = _folder_year(fc)
-    hint = "Vérifiez l'année du bilan et le dossier de dépôt."
+    reasons = []
     if ctx.year is not None and fc.year != ctx.year:
-        fc.add(
-            "E-IDENT-002",
-            f"bilan de l'année {fc.year} alors que l'année contrôlée est {ctx.year}",
-            hint,
-            at=at,
-        )
+        reasons.append(f"alors que l'année contrôlée est {ctx.year}")
     if folder is not None and fc.year != folder and folder != ctx.year:
+        reasons.append(f"déposé dans le dossier « {folder} »")
+    if reasons:
         fc.add(
             "E-IDENT-002",
-            f"bilan de l'année {fc.year} déposé dans le dossier « {folder} »",
-            hint,
+            f"bilan de l'année {fc.year} {' et '.join(reasons)}",
+            "Vérifiez l'année du bilan et le dossier de dépôt.",
             at=at,
         )
 
@@ -266,8 +269,15 @@ def _file_name(fc: FileCheck, registry: Registry) -> None:
         )
 
 
-def check_duplicates(files: Iterable[FileCheck]) -> None:
-    """Two submissions for the same chamber and year among the inputs: an error in each."""
+def check_versions(files: Iterable[FileCheck]) -> None:
+    """Several files for one chamber and year: the current one is the latest version
+    (:func:`~cmacop.validate.versions.version_order`), the others are replaced by it.
+
+    Files that neither date nor time tells apart, when they are the latest, are both
+    errors: there is no knowing which one the chamber meant.
+    """
+    from cmacop.validate.versions import Version, version_order
+
     groups: dict[tuple[str, int], list[FileCheck]] = defaultdict(list)
     for fc in files:
         if fc.sub is not None and fc.chamber and fc.year is not None:
@@ -275,13 +285,21 @@ def check_duplicates(files: Iterable[FileCheck]) -> None:
     for (chamber, year), group in groups.items():
         if len(group) < 2:
             continue
-        for fc in group:
-            others = ", ".join(o.display for o in group if o is not fc)
+        order = version_order(group, lambda fc: Version(fc.sent_on, fc.mtime_ns))
+        current = order[-1]
+        for older in order[:-1]:
+            for fc in older:
+                fc.replaced_by = " ou ".join(c.display for c in current)
+        if len(current) < 2:
+            continue
+        for fc in current:
+            others = ", ".join(o.display for o in current if o is not fc)
             assert fc.sub is not None
-            at = fc.sub.identification.get("Code chambre")
             fc.add(
                 "E-IDENT-004",
-                f"deux dépôts pour {chamber} en {year} : ce fichier et {others}",
-                "Ne gardez dans le dépôt que la version à retenir.",
-                at=at,
+                f"deux dépôts pour {chamber} en {year} : ce fichier et {others}, même date de "
+                "transmission et même heure d'enregistrement",
+                "Ne gardez dans le dépôt que la version à retenir (ou indiquez sa date de "
+                "transmission).",
+                at=fc.sub.identification.get("Code chambre"),
             )

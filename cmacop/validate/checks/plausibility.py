@@ -13,9 +13,10 @@ _CHECK_HINT = "Vérifiez la valeur ; si elle est juste, expliquez-la dans la col
 
 
 def check_plausibility(files: Iterable[FileCheck], ctx: Context) -> None:
+    """Warnings on the values that are valid numbers (a cell with an error is not judged)."""
     for fc in files:
         for record in fc.records:
-            if record.value is not None:
+            if record.value is not None and not fc.has_error(record.cell):
                 _against_target(fc, record, ctx)
                 _against_history(fc, record, ctx)
 
@@ -34,6 +35,8 @@ def _against_target(fc: FileCheck, record: Record, ctx: Context) -> None:
             _CHECK_HINT,
             at=record.cell,
             indicator=code,
+            cause=f"{{n}} réalisés supérieurs à {fmt_amount(th.high)} fois la cible",
+            detail=f"{fmt_amount(value)} pour {fmt_amount(target)}",
         )
     elif value < th.low * target:
         fc.add(
@@ -43,18 +46,24 @@ def _against_target(fc: FileCheck, record: Record, ctx: Context) -> None:
             _CHECK_HINT,
             at=record.cell,
             indicator=code,
+            cause=f"{{n}} réalisés inférieurs à {fmt_percent(th.low, 0)} de la cible",
+            detail=f"{fmt_amount(value)} pour {fmt_amount(target)}",
         )
-    if value < target and not record.comment.strip():
-        # Code de l'artisanat, R. 323-24: the yearly COM report explains the gaps to targets.
+    # Code de l'artisanat, R. 323-24: the yearly COM report explains the gaps to targets.
+    # Warned only beyond the tolerance (a cmacop setting); the bilan de COM lists them all.
+    if value < target * (1 - th.gap) and not record.comment.strip():
         fc.add(
             "W-PLAUS-005",
-            f"écart non justifié : réalisé ({fmt_amount(value)}) inférieur à la cible "
-            f"({fmt_amount(target)}) sans commentaire",
+            f"écart non justifié : réalisé ({fmt_amount(value)}) inférieur de "
+            f"{_percent(1 - value / target)} à la cible ({fmt_amount(target)}) "
+            "sans commentaire",
             "Expliquez l'écart dans la colonne Commentaire (art. R. 323-24 du code de "
             "l'artisanat).",
             at=record.comment_cell or record.cell,
             indicator=code,
             value=None,
+            cause="{n} écarts à la cible sans commentaire",
+            detail=f"{fmt_amount(value)} pour {fmt_amount(target)}",
         )
 
 
@@ -75,6 +84,8 @@ def _against_history(fc: FileCheck, record: Record, ctx: Context) -> None:
             "vérifiez et expliquez-le en commentaire.",
             at=record.cell,
             indicator=ind.code,
+            cause=f"{{n}} indicateurs de stock en baisse depuis {fc.year - 1}",
+            detail=f"{fmt_amount(value)} contre {fmt_amount(previous)}",
         )
     # No percentage of change exists from 0: only non-zero previous values are compared.
     if previous > 0 and abs(value - previous) > ctx.thresholds.change * previous:
@@ -87,4 +98,13 @@ def _against_history(fc: FileCheck, record: Record, ctx: Context) -> None:
             _CHECK_HINT,
             at=record.cell,
             indicator=ind.code,
+            cause=f"{{n}} variations de plus de {fmt_percent(ctx.thresholds.change, 0)} "
+            f"depuis {fc.year - 1}",
+            detail=f"{sign}{fmt_percent(abs(change), 0)}",
         )
+
+
+def _percent(fraction: float) -> str:
+    """``25 %``, ``5,2 %``: one decimal unless the percentage is whole."""
+    text = fmt_percent(fraction, 1)
+    return text.replace(",0\u202f%", "\u202f%")

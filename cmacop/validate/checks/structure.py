@@ -22,13 +22,27 @@ from cmacop.validate.checks import Context, FileCheck
 from cmacop.validate.submission import Row, Submission
 
 CONTRACT_SHEETS = (SHEET_ID, SHEET_INDICATORS, SHEET_IMPACT)
-_REDO_HINT = "Repartez du modèle généré par cmacop template et recopiez-y vos valeurs."
+# Hints are read by the chamber (feedback workbook, receipt): never a cmacop command, which
+# it does not have. The command that helps goes to the controller's console (``command``).
+_REDO_HINT = (
+    "Demandez à CMA France le modèle de l'année pour votre chambre et recopiez-y vos valeurs."
+)
 _MOVED_HINT = (
-    "Ne déplacez, n'insérez ni ne supprimez de lignes : repartez du modèle généré par "
-    "cmacop template et recopiez-y vos valeurs."
+    "Ne déplacez, n'insérez ni ne supprimez de lignes : repartez du modèle de l'année "
+    "(à demander à CMA France) et recopiez-y vos valeurs."
 )
 # Columns of an indicator row compared with the catalogue (the others are filled in).
 _FIXED = {"Axe": "axis", "Objectif": "objective", "Indicateur": "label", "Unité": "unit"}
+
+
+def template_command(fc: FileCheck, *, csv: bool = False) -> str:
+    """The command that makes this chamber's template (for the controller's console)."""
+    command = "cmacop template"
+    if fc.year is not None:
+        command += f" --year {fc.year}"
+    if fc.chamber:
+        command += f" --chamber {fc.chamber}"
+    return command + (" --format csv" if csv else "")
 
 
 def sheet_of(indicator: Indicator) -> str:
@@ -42,7 +56,12 @@ def check_workbook(fc: FileCheck, ctx: Context) -> dict[str, Row]:
     cat = ctx.catalogue
     for name in CONTRACT_SHEETS:
         if name not in sub.sheets:
-            fc.add("E-STRUCT-005", f"feuille « {name} » absente", _REDO_HINT)
+            fc.add(
+                "E-STRUCT-005",
+                f"feuille « {name} » absente",
+                _REDO_HINT,
+                command=template_command(fc),
+            )
     _template_version(fc, cat, ctx.catalogue_hash)
     for name in (SHEET_INDICATORS, SHEET_IMPACT):
         for cell, expected in zip(sub.headers.get(name, ()), HEADERS, strict=False):
@@ -52,6 +71,7 @@ def check_workbook(fc: FileCheck, ctx: Context) -> dict[str, Row]:
                     f"en-tête « {_norm(cell.value)} » au lieu de « {expected} »",
                     _REDO_HINT,
                     at=cell,
+                    command=template_command(fc),
                 )
     rows = _rows(fc, cat)
     for code, row in rows.items():
@@ -63,6 +83,7 @@ def check_workbook(fc: FileCheck, ctx: Context) -> dict[str, Row]:
             f"feuille « {name} » anormalement grande : seules les premières lignes ont été lues",
             _REDO_HINT,
             sheet=name,
+            command=template_command(fc),
         )
     return rows
 
@@ -86,10 +107,11 @@ def _template_version(fc: FileCheck, cat: Catalogue, fingerprint: str) -> None:
     if SHEET_META not in sub.sheets:
         fc.add(
             "E-STRUCT-013",
-            "modèle non reconnu : la feuille cachée « _cmacop » est absente, ce classeur ne "
-            "vient pas de cmacop template",
+            "modèle non reconnu : la feuille cachée « _cmacop » est absente, ce classeur "
+            "n'est pas le modèle fourni par CMA France",
             _REDO_HINT,
             at=at,
+            command=template_command(fc),
         )
         return
     reasons = []
@@ -105,14 +127,12 @@ def _template_version(fc: FileCheck, cat: Catalogue, fingerprint: str) -> None:
         revision = sub.metadata.get("revision") or "inconnue"
         reasons.append(f"catalogue révision {revision} au lieu du catalogue {cat.version}")
     if reasons:
-        command = "cmacop template"
-        if fc.year and fc.chamber:
-            command += f" --year {fc.year} --chamber {fc.chamber}"
         fc.add(
             "E-STRUCT-013",
-            f"modèle périmé : régénérez-le avec cmacop template ({' ; '.join(reasons)})",
-            f"Générez un nouveau modèle (« {command} ») et recopiez-y les valeurs saisies.",
+            f"modèle périmé ({' ; '.join(reasons)})",
+            "Demandez à CMA France le modèle de l'année et recopiez-y les valeurs saisies.",
             at=at,
+            command=template_command(fc),
         )
 
 
@@ -142,6 +162,7 @@ def _rows(fc: FileCheck, cat: Catalogue) -> dict[str, Row]:
             f"({detail}, trouvé : {row.code or 'ligne sans code'})",
             _MOVED_HINT,
             at=row["Code"],
+            command=template_command(fc),
         )
     for ind in cat.all_indicators:
         sheet = sheet_of(ind)
@@ -152,6 +173,8 @@ def _rows(fc: FileCheck, cat: Catalogue) -> dict[str, Row]:
                 _REDO_HINT,
                 sheet=sheet,
                 indicator=ind.code,
+                command=template_command(fc),
+                cause=f"{{n}} indicateurs absents de la feuille « {sheet} »",
             )
     return seen
 
@@ -201,6 +224,7 @@ def _labels(fc: FileCheck, row: Row, ind: Indicator) -> None:
                 "Les colonnes Code à Cible sont celles du catalogue : ne les modifiez pas.",
                 at=cell,
                 indicator=ind.code,
+                cause="{n} libellés, axes, objectifs ou unités modifiés",
             )
 
 
@@ -281,7 +305,10 @@ def check_csv(fc: FileCheck, ctx: Context) -> dict[str, Row]:
             fc.add(
                 "E-STRUCT-010",
                 f"indicateur {ind.code} absent du fichier",
-                "Ajoutez une ligne par indicateur d'activité (voir cmacop template --format csv).",
+                "Ajoutez une ligne par indicateur d'activité : chambre, année, code, réalisé, "
+                "commentaire (format décrit par CMA France).",
                 indicator=ind.code,
+                command=template_command(fc, csv=True),
+                cause="{n} indicateurs absents du fichier",
             )
     return seen

@@ -199,26 +199,43 @@ def check_tabular(files: Sequence[FileCheck], catalogue: Catalogue) -> None:
     else:
         return
     by_code = {(r.file, r.indicator.code): r for r in records}
-    for check, index in sorted(failures, key=lambda f: (f[1] is None, f[1] or 0, f[0])):
+    # One error per cell: when a value fails several checks, the first of PRIORITY is kept.
+    order = {name: i for i, name in enumerate(PRIORITY)}
+    for check, index in sorted(
+        failures, key=lambda f: (f[1] is None, f[1] or 0, order.get(f[0], len(order)))
+    ):
         if index is None:  # a column-level failure: the frame builder broke its own schema
             raise RuntimeError(f"unexpected schema failure {check!r}")
         record = records[index]
         _translate(files[record.file], check, record, by_code)
 
 
+PRIORITY = ("E-VAL-004", "E-VAL-009", "E-VAL-003", "E-COMPL-001", CEILING, CEILING_WARNED)
+# code → (message, hint, cause of a group, detail in the group's line)
 _MESSAGES = {
-    "E-VAL-004": ("valeur négative ({value})", "Saisissez un nombre positif ou nul."),
+    "E-VAL-004": (
+        "valeur négative ({value})",
+        "Saisissez un nombre positif ou nul.",
+        "{n} valeurs négatives",
+        "{value}",
+    ),
     "E-VAL-009": (
         "pourcentage hors de l'intervalle 0 à 100 ({value})",
         "Saisissez un pourcentage entre 0 et 100 (87,5 pour 87,5 %).",
+        "{n} pourcentages hors de l'intervalle 0 à 100",
+        "{value}",
     ),
     "E-VAL-003": (
         "nombre décimal ({value}) pour un indicateur qui compte des unités",
         "Saisissez un nombre entier, sans décimales.",
+        "{n} nombres décimaux pour des indicateurs qui comptent des unités",
+        "{value}",
     ),
     "E-COMPL-001": (
         "réalisé manquant alors que la chambre a une cible ({target})",
         "Saisissez le réalisé de l'année ; 0 si aucune réalisation.",
+        "{n} réalisés manquants alors que la chambre a une cible",
+        "cible {target}",
     ),
 }
 
@@ -229,12 +246,22 @@ def _translate(
     ind = record.indicator
     value = fmt_amount(record.value)
     if check in _MESSAGES:
-        message, hint = _MESSAGES[check]
-        message = message.format(value=value, target=fmt_amount(record.target))
-        fc.add(check, message, hint, at=record.cell, indicator=ind.code)
+        message, hint, cause, detail = _MESSAGES[check]
+        target = fmt_amount(record.target)
+        fc.add(
+            check,
+            message.format(value=value, target=target),
+            hint,
+            at=record.cell,
+            indicator=ind.code,
+            cause=cause,
+            detail=detail.format(value=value, target=target),
+        )
     elif check in (CEILING, CEILING_WARNED) and ind.ceiling is not None:
         code, ceiling_code = ind.code, ind.ceiling
         ceiling = by_code[(record.file, ceiling_code)]
+        if fc.has_error(ceiling.cell):  # the other value is wrong: that error comes first
+            return
         where = (
             f"{code} ({record.cell.location} = {value}) dépasse {ceiling_code} "
             f"({ceiling.cell.location} = {fmt_amount(ceiling.value)}) : "

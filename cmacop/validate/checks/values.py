@@ -77,9 +77,18 @@ def parse_value(
             "Corrigez la formule ou saisissez directement la valeur.",
             at=cell,
             indicator=code,
+            cause="{n} erreurs Excel au lieu d'un nombre",
+            detail=raw.code,
         )
     elif isinstance(raw, bool):
-        fc.add("E-VAL-006", "VRAI/FAUX au lieu d'un nombre", _NUMBER_HINT, at=cell, indicator=code)
+        fc.add(
+            "E-VAL-006",
+            "VRAI/FAUX au lieu d'un nombre",
+            _NUMBER_HINT,
+            at=cell,
+            indicator=code,
+            cause="{n} VRAI/FAUX au lieu d'un nombre",
+        )
     elif isinstance(raw, (date, time)):
         fc.add(
             "E-VAL-005",
@@ -87,6 +96,7 @@ def parse_value(
             "Appliquez le format « Nombre » à la cellule et saisissez la valeur.",
             at=cell,
             indicator=code,
+            cause="{n} dates au lieu d'un nombre",
         )
     elif isinstance(raw, (int, float)):
         return float(raw), False
@@ -109,6 +119,7 @@ def _text(
             _NUMBER_HINT + " Une explication va dans la colonne Commentaire.",
             at=cell,
             indicator=ind.code,
+            cause=f"{{n}} textes « {text.strip()} » au lieu d'un nombre",
         )
         return None
     if not text_is_normal:
@@ -118,6 +129,8 @@ def _text(
             "Saisissez le nombre sans espace ni apostrophe, dans une cellule au format Nombre.",
             at=cell,
             indicator=ind.code,
+            cause="{n} nombres saisis comme texte : acceptés",
+            detail=f"« {text.strip()} »",
         )
     return float(parsed.value)
 
@@ -149,6 +162,8 @@ def _target(
                 hint,
                 at=cell,
                 indicator=ind.code,
+                cause="{n} cibles modifiées",
+                detail=f"cible de la chambre : {shown}",
             )
         return expected
     if not valid:
