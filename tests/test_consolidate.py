@@ -501,3 +501,23 @@ def test_years_plan_refuses_what_it_cannot_place(tmp_path, inputs, years, messag
     with pytest.raises(UsageError) as info:
         years_plan([tmp_path / p for p in inputs], years, tmp_path / "depot")
     assert message in str(info.value).replace(str(tmp_path) + "/", "")
+
+
+def test_two_versions_in_one_call_the_current_is_consolidated_last(make_workbook, tmp_path):
+    """Issue 13: whatever the order of the files, the latest date of transmission is current."""
+    import os
+
+    newer = make_workbook(values={"I1.3": 60}, sent=date(2025, 2, 20))
+    older = make_workbook(
+        values={"I1.3": 70}, sent=date(2025, 2, 10), name="COM_2024_CMAR-84_a.xlsx"
+    )
+    os.utime(older, (2_000_000_000, 2_000_000_000))  # modified last, dated earlier
+    store = tmp_path / "store"
+    result = consolidate_paths([newer, older], year=2024, store=store)
+    assert [(Path(f.name).name, f.outcome) for f in result.files] == [
+        ("COM_2024_CMAR-84.xlsx", REPLACING),
+        ("COM_2024_CMAR-84_a.xlsx", ADDED),
+    ]
+    data = Store(store).read(DATA, 2024).filter(pl.col("code") == "I1.3")
+    assert data["realise"].to_list() == [60.0]
+    assert result.validation.files[1].replaced_by == str(newer)

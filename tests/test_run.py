@@ -283,6 +283,73 @@ def test_versions_dropped_between_two_runs_replace_each_other(processed_campaign
     assert in_force["fichier"].to_list() == ["depot/2024/COM_2024_CMAR-84_v3.xlsx"]
 
 
+def test_run_and_validate_agree_on_the_current_version(processed_campaign, revise):
+    """Issue 13: the latest date of transmission wins, whatever the order of arrival."""
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from cmacop.validate.engine import validate_paths
+
+    depot = processed_campaign / "depot" / "2024"
+    dated = {}
+    for n, sent in ((2, date(2025, 2, 25)), (3, date(2025, 2, 20))):
+        path = revise(depot / "COM_2024_CMAR-84.xlsx", depot / f"COM_2024_CMAR-84_v{n}.xlsx",
+                      impact=40 + n)  # fmt: skip
+        wb = load_workbook(path)
+        wb["Identification"]["B5"] = sent
+        wb.save(path)
+        os.utime(path, (LONG_AGO + n, LONG_AGO + n))  # v3 arrives last, dated earlier
+        dated[n] = path
+    result = run_campaign(processed_campaign, year=NO_BILANS)
+    assert [f.file for f in result.files] == [
+        "depot/2024/COM_2024_CMAR-84_v3.xlsx",
+        "depot/2024/COM_2024_CMAR-84_v2.xlsx",
+    ]  # consolidated in version order: the current version last
+    in_force = table(processed_campaign, "depots", 2024).filter(
+        (pl.col("chambre") == "CMAR-84") & (pl.col("statut") == "accepté")
+    )
+    assert in_force["fichier"].to_list() == ["depot/2024/COM_2024_CMAR-84_v2.xlsx"]
+    report = validate_paths([depot], year=2024)
+    replaced = {f.path.name: f.replaced_by for f in report.files if f.chamber == "CMAR-84"}
+    assert replaced == {
+        "COM_2024_CMAR-84.xlsx": str(dated[2]),
+        "COM_2024_CMAR-84_v3.xlsx": str(dated[2]),
+        "COM_2024_CMAR-84_v2.xlsx": None,
+    }
+
+
+def test_an_older_version_arriving_later_never_replaces_the_one_in_force(
+    processed_campaign, revise
+):
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    depot = processed_campaign / "depot" / "2024"
+    path = revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_ancien.xlsx",
+                  impact=41)  # fmt: skip
+    wb = load_workbook(path)
+    wb["Identification"]["B5"] = date(2025, 1, 5)  # before the version in force
+    wb.save(path)
+    result = run_campaign(processed_campaign, year=NO_BILANS)
+    assert [(f.file, f.outcome) for f in result.files] == [
+        ("depot/2024/COM_2024_CMAR-84_ancien.xlsx", "remplacé")
+    ]
+    assert result.exit_code == 0
+    in_force = table(processed_campaign, "depots", 2024).filter(pl.col("chambre") == "CMAR-84")
+    assert dict(in_force.select("fichier", "statut").iter_rows()) == {
+        "depot/2024/COM_2024_CMAR-84.xlsx": "accepté",
+        "depot/2024/COM_2024_CMAR-84_ancien.xlsx": "remplacé",
+    }
+    assert table(processed_campaign, "audit", 2024).is_empty()
+    text = receipt(processed_campaign, "COM_2024_CMAR-84_ancien_accuse.txt")
+    assert (
+        "Résultat : NON RETENU : la version en vigueur (COM_2024_CMAR-84.xlsx) porte une date "
+        "de transmission plus récente ; ce fichier, plus ancien, ne la remplace pas." in text
+    )
+
+
 def test_lock_temporary_hidden_and_misplaced_files_are_left_alone(tmp_path):
     depot = tmp_path / "depot"
     year = depot / "2024"

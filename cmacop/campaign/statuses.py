@@ -15,11 +15,12 @@ ACCEPTED = "accepté"
 REJECTED = "rejeté"
 REPLACED = "remplacé"
 
-# What a consolidation did with a file.
+# What a consolidation did with a file (REPLACED: a version older than the one in force,
+# by the rule of ``validate/versions.py``: recorded, not consolidated).
 ADDED = "ajouté"
 REPLACING = "remplaçant"
 UNCHANGED = "inchangé"
-OUTCOMES = (ADDED, REPLACING, UNCHANGED, REJECTED)
+OUTCOMES = (ADDED, REPLACING, UNCHANGED, REPLACED, REJECTED)
 
 # Where a chamber stands for a year (completeness).
 TRANSMITTED = "transmis"

@@ -64,6 +64,19 @@ def _diff(old: list[Row], new: list[Row]) -> list[Change]:
     return changes
 
 
+def _older(result: FileResult, current: Row) -> bool:
+    """Whether ``result`` is an older version than the deposit in force (``current``).
+
+    :mod:`cmacop.validate.versions` decides: the file in force was seen before this one
+    (its modification time is not kept), so only an earlier date of transmission makes
+    this one older.
+    """
+    from cmacop.validate.versions import Version
+
+    seen_now = Version(result.sent_on, 0)
+    return Version(current["transmis_le"], None).newer_than(seen_now)
+
+
 def _same(value: Any, wanted: Any) -> bool:
     """Polars' ``==`` on one value: a missing value equals nothing."""
     return value is not None and wanted is not None and value == wanted
@@ -253,6 +266,14 @@ class YearTables:
             self._refresh(result)
             self._set_findings(result, current["fichier"], findings)
             return FileOutcome(result.path, name, chamber, sha, UNCHANGED, findings)
+        if current is not None and _older(result, current):
+            # Dated before the version in force: an older version, which never replaces it.
+            if self._known(chamber, sha) is None:
+                self._deposit(result, name, REPLACED)
+            else:
+                self._refresh(result)
+            self._set_findings(result, name, findings)
+            return FileOutcome(result.path, name, chamber, sha, REPLACED, findings)
         new_rows = rows if rows is not None else self._rows_of([(result, name)])[0]
         if current is not None:
             self._audit_lines(current, result, name, self._data_of(chamber), new_rows[1])

@@ -192,7 +192,14 @@ def consolidate_paths(
         )
         state = YearTables(st, year, now)
         base = root.resolve().parent
-        outcomes = state.apply_all([(r, _stored_name(r.path, base)) for r in report.files])
+        # A chamber's versions in version order (validate/versions.py): the one a later
+        # version replaces first, so that the current one is consolidated last.
+        order = sorted(range(len(report.files)), key=lambda i: report.files[i].replaced_by is None)
+        applied = state.apply_all(
+            [(report.files[i], _stored_name(report.files[i].path, base)) for i in order]
+        )
+        by_index = dict(zip(order, applied, strict=True))
+        outcomes = [by_index[i] for i in range(len(report.files))]
         try:
             written = state.commit()
             comp = completeness(st, year, registry=registry, catalogue=catalogue)

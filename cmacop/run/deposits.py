@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -151,6 +152,7 @@ class Fresh:
     data: bytes | None  # None: too big to hold (validation reports it)
     submission: Submission | None  # None: unreadable (validation says why)
     chamber: str | None  # as declared: only to batch a chamber's versions apart
+    sent_on: date | None = None  # as declared: orders a chamber's versions
 
 
 def parse(path: Path, data: bytes | None) -> Submission | None:
@@ -181,3 +183,14 @@ def declared_chamber(sub: Submission | None) -> str | None:
     from cmacop.validate.checks.identity import chamber_and_year
 
     return chamber_and_year(sub)[0]
+
+
+def declared_sent_on(sub: Submission | None) -> date | None:
+    """The date of transmission a submission declares (None: none, or unreadable).
+
+    With the modification time, it orders a chamber's versions
+    (:mod:`cmacop.validate.versions`); the verdict is validation's.
+    """
+    from cmacop.validate.checks.identity import sent_on_of
+
+    return sent_on_of(sub)

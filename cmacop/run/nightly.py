@@ -44,6 +44,7 @@ from cmacop.run.deposits import (
     Fresh,
     Left,
     declared_chamber,
+    declared_sent_on,
     parse,
     read_stable,
     scan_deposit,
@@ -304,7 +305,11 @@ class _Pass:
                 unchanged += 1
             else:
                 sub = parse(c.path, read.data)
-                fresh.append(Fresh(c, read.sha256, read.data, sub, declared_chamber(sub)))
+                fresh.append(
+                    Fresh(
+                        c, read.sha256, read.data, sub, declared_chamber(sub), declared_sent_on(sub)
+                    )
+                )
         present = {c.key for c in candidates} | {left.key for left in pending}
         for key in [k for k in files if k not in present]:  # removed from depot/
             del files[key]
@@ -376,19 +381,33 @@ class _Pass:
 
 
 def _batches(items: list[Fresh]) -> list[list[Fresh]]:
-    """Arrival order (date, then name), the n-th file of each chamber in batch n."""
-    batches: list[list[Fresh]] = []
-    seen: dict[str | None, int] = {}
-    for item in sorted(items, key=lambda f: (f.candidate.mtime_ns, f.candidate.key)):
-        # Files whose chamber cannot be told go together in the first batch: they
-        # cannot be duplicates of one another for validation either.
-        n = seen.get(item.chamber, 0) if item.chamber is not None else 0
-        if item.chamber is not None:
-            seen[item.chamber] = n + 1
-        while len(batches) <= n:
-            batches.append([])
-        batches[n].append(item)
-    return batches
+    """Each chamber's versions in the order of :func:`~cmacop.validate.versions.version_order`
+    (date of transmission, then modification time), its n-th version in batch n: the
+    current version is consolidated last and replaces the others, as ``cmacop validate``
+    reports them. Versions nothing tells apart share a batch, where validation rejects
+    them all (``E-IDENT-004``), as ``cmacop validate`` does.
+    """
+    from cmacop.validate.versions import Version, version_order
+
+    batches: list[list[Fresh]] = [[]]
+    # Arrival order (date, then name) inside a batch, as the deposits were listed.
+    arrival = sorted(items, key=lambda f: (f.candidate.mtime_ns, f.candidate.key))
+    by_chamber: dict[str, list[Fresh]] = {}
+    for item in arrival:
+        if item.chamber is None:
+            # Files whose chamber cannot be told go together in the first batch: they
+            # cannot be duplicates of one another for validation either.
+            batches[0].append(item)
+        else:
+            by_chamber.setdefault(item.chamber, []).append(item)
+    for versions in by_chamber.values():
+        order = version_order(versions, lambda f: Version(f.sent_on, f.candidate.mtime_ns))
+        for n, same in enumerate(order):
+            while len(batches) <= n:
+                batches.append([])
+            batches[n].extend(same)
+    rank = {id(item): i for i, item in enumerate(arrival)}
+    return [sorted(b, key=lambda f: rank[id(f)]) for b in batches if b]
 
 
 def _n(count: int, one: str, many: str | None = None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cmacop import __version__
 from cmacop.campaign.layout import FEEDBACK_SUFFIX, RECEIPT_SUFFIX
-from cmacop.campaign.statuses import REJECTED
+from cmacop.campaign.statuses import REJECTED, REPLACED
 from cmacop.french import fmt_date
 from cmacop.validate.findings import counts_text
 
@@ -96,6 +96,12 @@ def receipt_bytes(r: Receipt) -> bytes:
 def _verdict(r: Receipt) -> str:
     if r.outcome == REJECTED:
         return "REJETÉ : ce fichier n'est pas pris en compte dans la consolidation."
+    if r.outcome == REPLACED:
+        kept = f" ({r.kept})" if r.kept else ""
+        return (
+            f"NON RETENU : la version en vigueur{kept} porte une date de transmission plus "
+            "récente ; ce fichier, plus ancien, ne la remplace pas."
+        )
     if r.outcome == "remplaçant" and r.replaced:
         return f"ACCEPTÉ : ce fichier remplace {r.replaced} dans la consolidation."
     if r.outcome == "inchangé":
@@ -105,6 +111,12 @@ def _verdict(r: Receipt) -> str:
 
 def _next_steps(r: Receipt) -> list[str]:
     folder = f"{r.drop_folder}/{r.year}/"
+    if r.outcome == REPLACED:
+        return [
+            "Si ce fichier est bien la version à retenir, corrigez sa date de transmission",
+            f"(feuille « Identification ») et déposez-le à nouveau dans {folder}.",
+            "Sinon, rien à faire.",
+        ]
     if r.outcome == REJECTED:
         if r.errors:
             steps = [

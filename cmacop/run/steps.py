@@ -186,7 +186,7 @@ class Steps:
 
         ``exports``: rewrite the store's CSV/Excel exports of the year (its last batch).
         """
-        from cmacop.campaign.statuses import LATE, TRANSMITTED
+        from cmacop.campaign.statuses import LATE, REPLACED, TRANSMITTED
         from cmacop.consolidate.year import consolidate_paths
         from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
         from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
@@ -196,7 +196,7 @@ class Steps:
         cfg = self.cfg
         out_dir = cfg.feedback_dir(year)
         sources = [
-            Source(f.candidate.path, f.data, f.sha256, f.submission)
+            Source(f.candidate.path, f.data, f.sha256, f.submission, f.candidate.mtime_ns)
             if f.data is not None
             else f.candidate.path
             for f in items
@@ -244,7 +244,11 @@ class Steps:
                 replaced=old,
             )
             chamber = self.registry.get(outcome.chamber) if outcome.chamber else None
-            kept = in_force.get(outcome.chamber or "") if outcome.outcome == REJECTED else None
+            kept = (
+                in_force.get(outcome.chamber or "")
+                if outcome.outcome in (REJECTED, REPLACED)
+                else None
+            )
             receipt_of = Receipt(
                 name=checked.path.name,
                 where=report.file,
@@ -265,7 +269,12 @@ class Steps:
             )
             write_bytes_atomic(receipt, receipt_bytes(receipt_of), durable=False)
             counts = counts_text(outcome.errors, outcome.warnings)
-            if report.accepted:
+            if outcome.outcome == REPLACED:
+                self.log.info(
+                    f"non retenu : {report.file} — version plus ancienne que celle en vigueur"
+                    + (f" ({kept})" if kept else "")
+                )
+            elif report.accepted:
                 also = f", remplace {old}" if old else ""
                 self.log.info(f"accepté ({outcome.outcome}) : {report.file} — {counts}{also}")
             else:
