@@ -76,7 +76,7 @@ def test_the_demo_at_80_columns_breaks_no_code_or_cell():
     for line in text.splitlines():
         if not line.startswith(("examples/", "Total")):  # file names are never cut
             assert len(line) <= 80, line
-    assert "erreur E-COHER-001 Indicateurs!G13 (I3.4)\n" in text
+    assert "erreur E-COHER-001 Indicateurs!G18 (I6.3)\n" in text
 
 
 def test_the_demo_at_80_columns_has_colours():

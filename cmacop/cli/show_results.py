@@ -80,8 +80,11 @@ def consolidation_tables(result: ConsolidationResult) -> list[Any]:
 
 def consolidation_summary(result: ConsolidationResult) -> str:
     """One French line for stderr: what the run did."""
+    from cmacop.campaign.statuses import REPLACED
+
     totals = result.to_dict()["totaux"]
-    parts = ", ".join(f"{n} {label}" for label, n in totals.items())
+    # « remplacé » (an older version than the one in force) only when it happened.
+    parts = ", ".join(f"{n} {label}" for label, n in totals.items() if n or label != REPLACED)
     state = "dépôt mis à jour" if result.changed else "aucun changement"
     return f"{len(result.files)} fichier(s) : {parts} — {state} : {result.store}\n"
 
