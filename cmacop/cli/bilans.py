@@ -65,6 +65,7 @@ def report_cmd(
     """Établit le bilan national du COP et le bilan de COM de chaque CMAR (Markdown, HTML, Excel)."""
     from datetime import date
 
+    from cmacop.french import plural
     from cmacop.render import build_report
 
     result = build_report(
@@ -86,9 +87,9 @@ def report_cmd(
     coms = len({d.scope for d in result.documents}) - 1
     docs, data = len(result.documents), len(result.data_files)
     _err(
-        f"Bilans {result.year} écrits dans {result.out_dir} : le bilan national et {coms} "
-        f"bilan{'s' if coms > 1 else ''} de COM ({docs} document{'s' if docs > 1 else ''}), "
-        f"{data} fichier{'s' if data > 1 else ''} de calcul.\n"
+        f"Bilans {result.year} écrits dans {result.out_dir} : le bilan national et "
+        f"{plural(coms, 'bilan')} de COM ({plural(docs, 'document')}), "
+        f"{plural(data, 'fichier')} de calcul.\n"
     )
     if not result.modulated:
         _err(

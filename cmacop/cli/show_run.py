@@ -8,16 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.statuses import COMPLETENESS
 from cmacop.cli.common import openable, rich_table
-from cmacop.french import fmt_date
+from cmacop.french import fmt_date, plural
 from cmacop.run.result import NO_DATA, WRITTEN, settling_text
 
 if TYPE_CHECKING:
     from cmacop.run.result import ReportsOutcome, RunResult
     from cmacop.run.status import CampaignStatus
-
-
-def _n(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count <= 1 else plural or word + 's'}"
 
 
 def _moment(value: datetime | None) -> str | None:
@@ -33,7 +29,9 @@ def reports_line(reports: ReportsOutcome | None, year: int, root: Path) -> str:
     when = fmt_date(reports.generated_on) if reports.generated_on else "—"
     verb = "établis" if reports.state == WRITTEN else "à jour, établis"
     folder = openable(root, reports.folder)
-    return f"Bilans {year} {verb} le {when} : {_n(len(reports.files), 'fichier')} dans {folder}/."
+    return (
+        f"Bilans {year} {verb} le {when} : {plural(len(reports.files), 'fichier')} dans {folder}/."
+    )
 
 
 def run_summary(result: RunResult) -> str:
@@ -42,17 +40,14 @@ def run_summary(result: RunResult) -> str:
     lines = []
     if result.nothing_new:
         lines.append(
-            f"Rien de nouveau : {_n(result.unchanged, 'fichier')} déjà "
-            f"traité{'s' if result.unchanged > 1 else ''}."
+            f"Rien de nouveau : {plural(result.unchanged, 'fichier déjà traité', 'fichiers déjà traités')}."
         )
     else:
         rejected = len(result.rejected)
         lines.append(
-            f"{_n(len(result.files), 'dépôt')} "
-            f"traité{'s' if len(result.files) > 1 else ''} : "
-            f"{len(result.files) - rejected} accepté{'s' if len(result.files) - rejected > 1 else ''}, "
-            f"{rejected} rejeté{'s' if rejected > 1 else ''} ; "
-            f"{result.unchanged} déjà traité{'s' if result.unchanged > 1 else ''} auparavant."
+            f"{plural(len(result.files), 'dépôt traité', 'dépôts traités')} : "
+            f"{plural(len(result.files) - rejected, 'accepté')}, {plural(rejected, 'rejeté')} ; "
+            f"{plural(result.unchanged, 'déjà traité', 'déjà traités')} auparavant."
         )
     deposit = result.deposit or root
     if result.pending:
@@ -69,7 +64,7 @@ def problems_line(result: RunResult) -> str:
     parts, where = [], []
     root = result.root
     if result.rejected:
-        parts.append(_n(len(result.rejected), "dépôt rejeté", "dépôts rejetés"))
+        parts.append(plural(len(result.rejected), "dépôt rejeté", "dépôts rejetés"))
         folders = sorted(
             {
                 f"{openable(root, str(PurePosixPath(f.receipt).parent))}/"
@@ -79,7 +74,7 @@ def problems_line(result: RunResult) -> str:
         )
         where.append(f"accusés de réception dans {', '.join(folders)}")
     if result.unreadable:
-        parts.append(_n(len(result.unreadable), "fichier illisible", "fichiers illisibles"))
+        parts.append(plural(len(result.unreadable), "fichier illisible", "fichiers illisibles"))
     where.append(
         f"détail dans le journal {openable(root, result.log) if result.log else 'cmacop.log'}"
     )
@@ -150,7 +145,7 @@ def status_summary(status: CampaignStatus) -> str:
     if run:
         when = _moment(datetime.fromisoformat(run["debut"]))
         lines.append(
-            f"Dernier traitement : {when}, {_n(run['traites'], 'dépôt')}, "
+            f"Dernier traitement : {when}, {plural(run['traites'], 'dépôt')}, "
             f"code de sortie {run['code_sortie']}."
         )
     else:

@@ -6,7 +6,6 @@ versioned TOML file in ``schemas/``. An avenant is an edit of that file.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.errors import DataFileError
+from cmacop.files.fsutil import sha256
 from cmacop.resources import data_dir
 
 DEFAULT_CATALOGUE_FILE = "catalogue_cop_2023_2027.toml"
@@ -142,7 +142,7 @@ class Catalogue:
             "deadline_month": self.deadline_month,
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        return hashlib.sha256(blob).hexdigest()
+        return sha256(blob)
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per activity indicator, with the CSV column names of ``cmacop catalogue``."""

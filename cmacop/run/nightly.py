@@ -38,6 +38,7 @@ from cmacop.campaign.layout import RUN_LOCK
 from cmacop.campaign.settings import campaign_year, check_layout, load_campaign
 from cmacop.errors import CmacopError
 from cmacop.files.lockfile import hold, holder_text
+from cmacop.french import plural
 from cmacop.run.deposits import (
     CHANGED_WHILE_READING,
     Candidate,
@@ -242,14 +243,14 @@ class _Pass:
             reports = self.steps.reports_outcome(self.year, UP_TO_DATE)
             state = "aucun à établir" if reports is None or reports.state == NO_DATA else "à jour"
             log.info(
-                f"rien de nouveau : {_n(unchanged, 'fichier déjà traité', 'fichiers déjà traités')}"
+                f"rien de nouveau : {plural(unchanged, 'fichier déjà traité', 'fichiers déjà traités')}"
                 f", bilans {self.year} {state}"
-                + (f", {_n(len(pending), 'fichier')} en attente" if pending else "")
+                + (f", {plural(len(pending), 'fichier')} en attente" if pending else "")
             )
             return replace(result, finished=datetime.now(UTC), reports=reports)
         log.info(
             "début du traitement : "
-            f"{_n(len(fresh), 'fichier nouveau ou modifié', 'fichiers nouveaux ou modifiés')}, "
+            f"{plural(len(fresh), 'fichier nouveau ou modifié', 'fichiers nouveaux ou modifiés')}, "
             f"campagne {cfg.root}, bilans {self.year}"
         )
         self.steps.sweep()
@@ -273,8 +274,8 @@ class _Pass:
         }
         self.state.save(self.manifest)
         log.info(
-            f"fin du traitement : {_n(len(files), 'fichier traité', 'fichiers traités')} dont "
-            f"{_n(len(result.rejected), 'rejeté')}, bilans {self.year} "
+            f"fin du traitement : {plural(len(files), 'fichier traité', 'fichiers traités')} dont "
+            f"{plural(len(result.rejected), 'rejeté')}, bilans {self.year} "
             f"{reports.state if reports else NO_DATA}, code de sortie {result.exit_code} "
             f"({(finished - self.started).total_seconds():.1f} s)"
         )
@@ -408,8 +409,3 @@ def _batches(items: list[Fresh]) -> list[list[Fresh]]:
             batches[n].extend(same)
     rank = {id(item): i for i, item in enumerate(arrival)}
     return [sorted(b, key=lambda f: rank[id(f)]) for b in batches if b]
-
-
-def _n(count: int, one: str, many: str | None = None) -> str:
-    """``0 fichier``, ``1 fichier``, ``2 fichiers`` (French: the plural starts at 2)."""
-    return f"{count} {one if count < 2 else many or one + 's'}"

@@ -13,7 +13,6 @@ manifest only makes the next run check every file again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field, fields
 from json.encoder import encode_basestring
@@ -162,11 +161,10 @@ def file_digest(path: Path) -> str | None:
 
 def fingerprint(inputs: dict[str, Path | None], extra: dict[str, str]) -> str:
     """One hash over named input files' contents (absent files count) and settings."""
-    digest = hashlib.sha256()
+    lines = []
     for name in sorted(inputs):
         path = inputs[name]
         content = None if path is None else file_digest(path)
-        digest.update(f"{name}={content or 'absent'}\n".encode())
-    for name in sorted(extra):
-        digest.update(f"{name}={extra[name]}\n".encode())
-    return digest.hexdigest()
+        lines.append(f"{name}={content or 'absent'}\n")
+    lines += [f"{name}={extra[name]}\n" for name in sorted(extra)]
+    return sha256("".join(lines).encode())
