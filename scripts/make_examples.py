@@ -229,19 +229,30 @@ def build_campaign(cat: Catalogue, rng: random.Random) -> dict:
     )
     assert "delai_stabilite = 0" in config
     (camp / CONFIG_FILE).write_text(config, encoding="utf-8")
+    receptions = ["fichier,recu_le"]
     for year in YEARS:
         targets = {**derived_targets(cat, year), **{k: v for k, v in com.items() if k[1] == year}}
         for chamber in registry.reporting:
             values, comments = realised_values(cat, chamber.code, year, targets, rng)
             impacts = impact_values(cat, rng)
             sent = transmission_date(chamber.code, year, rng)
+            suffix = ".csv" if chamber.code == "CM-MOSELLE" else ".xlsx"
+            name = f"COM_{year}_{chamber.code}{suffix}"
+            # A clone dates every file of the day it is made, long after the deadline: the
+            # example records each file's date of receipt (the date it states, for the CSV
+            # the date it would have stated), as a campaign team does for files received by
+            # another channel.
+            receptions.append(f"{year}/{name},{sent.isoformat()}")
             if chamber.code == "CM-MOSELLE":
-                path = camp / "depot" / str(year) / f"COM_{year}_{chamber.code}.csv"
+                path = camp / "depot" / str(year) / name
                 write_csv_submission(path, chamber, year, cat, values, comments, impacts)
                 continue
             wb = build_workbook(chamber, year, cat, targets)
             fill_workbook(wb, cat, chamber, year, values, comments, impacts, sent, rng)
-            save_reproducible(wb, camp / "depot" / str(year) / f"COM_{year}_{chamber.code}.xlsx")
+            save_reproducible(wb, camp / "depot" / str(year) / name)
+    (camp / "referentiel" / "receptions.csv").write_text(
+        "\n".join(receptions) + "\n", encoding="utf-8"
+    )
     return com
 
 

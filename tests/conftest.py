@@ -61,6 +61,7 @@ def consolidated_campaign(tmp_path_factory: pytest.TempPathFactory) -> Path:
         consolidate_paths(
             [dest / "depot" / str(year)],
             year=year,
+            config=dest,  # its dates of receipt (referentiel/receptions.csv)
             targets=ref / "cibles_com.csv",
             key=ref / "cle_repartition.csv",
         )

@@ -122,9 +122,12 @@ def test_exports_for_people_sit_beside_the_store(consolidated_campaign):
     assert [c.value for c in book["Données"][1]] == TIDY_COLUMNS
     assert book["Données"].max_row == 1 + 20 * INDICATORS
     completeness = (store / "completude_2024.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert completeness[0] == "chambre;nom;statut;transmis_le;fichier;sha256;erreurs;avertissements"
+    assert completeness[0] == (
+        "chambre;nom;statut;transmis_le;recu_le;fichier;sha256;erreurs;avertissements"
+    )
     assert any(
-        line.startswith("CMAR-02;CMA Martinique;hors délai;14/03/2025;") for line in completeness
+        line.startswith("CMAR-02;CMA Martinique;hors délai;14/03/2025;14/03/2025 12:00:00;")
+        for line in completeness
     )
 
 
@@ -268,9 +271,9 @@ def test_file_with_errors_is_rejected_listed_and_not_consolidated(campaign):
 
 def test_rejected_resubmission_keeps_the_accepted_version(campaign):
     depot = campaign / "depot" / "2024"
-    consolidate_paths([depot], year=2024)
+    consolidate_paths([depot], year=2024, config=campaign)  # with its dates of receipt
     store = campaign / "consolidation"
-    result = consolidate_paths([BROKEN_53], year=2024, store=store)
+    result = consolidate_paths([BROKEN_53], year=2024, config=campaign, store=store)
     assert result.files[0].outcome == FILE_REJECTED
     assert set(chamber_rows(store, "CMAR-53")["sha256"]) == {sha(depot / "COM_2024_CMAR-53.xlsx")}
     assert result.completeness.status_of("CMAR-53") == "transmis"
@@ -296,14 +299,14 @@ def partial_year(tmp_path_factory: pytest.TempPathFactory):
         ROOT / "examples" / "campagne", camp, ignore=shutil.ignore_patterns(*RUN_OUTPUTS)
     )
     files = [p for p in _with_broken_53(camp) if "CMAR-24" not in p.name]
-    return consolidate_paths(files, year=2024, store=camp / "consolidation")
+    return consolidate_paths(files, year=2024, config=camp, store=camp / "consolidation")
 
 
 @pytest.mark.parametrize(
     ("chamber", "status"),
     [
         ("CMAR-84", "transmis"),
-        ("CM-MOSELLE", "transmis"),  # a CSV states no date: never « hors délai »
+        ("CM-MOSELLE", "transmis"),  # a CSV states no date: its date of receipt counts
         ("CMAR-02", "hors délai"),  # sent on 14 March 2025, deadline 28 February
         ("CMAR-53", "rejeté"),
         ("CMAR-24", "manquant"),
@@ -431,6 +434,7 @@ def test_several_years_in_one_call_equal_one_call_per_year(
 ):
     ref = campaign / "referentiel"
     args = ["consolidate", str(campaign / "depot"), "--year", "2024", "--year", "2023"]
+    args += ["--config", str(campaign)]  # its dates of receipt (referentiel/receptions.csv)
     args += ["--targets", str(ref / "cibles_com.csv"), "--key", str(ref / "cle_repartition.csv")]
     result = runner.invoke(app, [*args, "-f", "json"])
     assert result.exit_code == 0, result.output

@@ -76,7 +76,12 @@ def test_the_accuse_de_reception_says_what_was_received_and_what_to_do(processed
     assert f"Empreinte SHA-256    : {late.sha256}\n" in text
     assert "Chambre              : CMAR-02 — CMA Martinique\n" in text
     assert (
-        "Date de transmission : 14 mars 2025 (date limite : 28 février 2025) : HORS DÉLAI\n" in text
+        "Reçu le              : 14 mars 2025 à 12:00 (date enregistrée par l'équipe de campagne)\n"
+        in text
+    )  # examples/campagne/referentiel/receptions.csv
+    assert "Date de transmission : 14 mars 2025 (déclarée dans le fichier)\n" in text
+    assert (
+        "Date limite          : 28 février 2025 : HORS DÉLAI (reçu après la date limite)\n" in text
     )
     assert "Résultat : ACCEPTÉ : le bilan est enregistré dans la consolidation.\n" in text
     assert f"Constats : 0 erreur, {late.warnings} avertissements\n" in text
@@ -250,7 +255,13 @@ def test_corrected_broken_late_and_copying_files_over_several_runs(
     assert [(f.file, f.outcome) for f in second.files] == [
         ("depot/2024/COM_2024_CMAR-06_v2.xlsx", "remplaçant")
     ]
-    assert "HORS DÉLAI" not in receipt(root, "COM_2024_CMAR-06_v2_accuse.txt")
+    # Issue 14: timeliness is judged on the date of receipt, not on the date declared. The
+    # correction declares February 2025 but was dropped an hour ago, long after the deadline.
+    text = receipt(root, "COM_2024_CMAR-06_v2_accuse.txt")
+    assert "Date de transmission : 4 février 2025 (déclarée dans le fichier)\n" in text
+    assert (
+        "Date limite          : 28 février 2025 : HORS DÉLAI (reçu après la date limite)\n" in text
+    )
 
     # Run 3: nothing new.
     third = run_campaign(root)

@@ -17,10 +17,12 @@ from typing import Any
 from cmacop.campaign.layout import (
     BASE_PATTERN,
     CONFIG_FILE,
+    CONTACTS_FILE,
     DEPOSIT_DIR,
     FEEDBACK_DIR,
     KEY_FILE,
     LOG_DIR,
+    RECEPTIONS_FILE,
     REFERENCE_DIR,
     REPORTS_DIR,
     STORE_DIR,
@@ -89,6 +91,18 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "text",
             f"{REFERENCE_DIR}/{BASE_PATTERN}",
             "Base TFCMA par CMAR de l'année de taxe : chambre,montant ({annee_taxe} = année + 1).",
+        ),
+        Setting(
+            "contacts",
+            "path",
+            f"{REFERENCE_DIR}/{CONTACTS_FILE}",
+            "Adresses des accusés et des relances par courriel : chambre,courriel (facultatif).",
+        ),
+        Setting(
+            "receptions",
+            "path",
+            f"{REFERENCE_DIR}/{RECEPTIONS_FILE}",
+            "Dates de réception de fichiers reçus par un autre canal : fichier,recu_le (facultatif).",
         ),
     ),
     "controles": (
@@ -175,6 +189,8 @@ class Config:
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
     source: Path | None = None
+    contacts_file: Path | None = None
+    receptions_file: Path | None = None
 
     def base_file(self, results_year: int) -> Path:
         """The TFCMA base of the tax year that results of ``results_year`` modulate."""
@@ -272,6 +288,8 @@ def load_config(path: str | Path | None = None) -> Config | None:
         log_max_bytes=j["taille_max_mo"] * 1024 * 1024,
         log_backups=j["fichiers_conserves"],
         source=path,
+        contacts_file=root / r["contacts"],
+        receptions_file=root / r["receptions"],
     )
 
 

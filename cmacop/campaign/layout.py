@@ -25,6 +25,8 @@ RESULTS_DIR = "resultats"  # machine files of « cmacop compute » outside the b
 TARGETS_FILE = "cibles_com.csv"
 KEY_FILE = "cle_repartition.csv"
 BASE_PATTERN = "tfcma_{annee_taxe}.csv"  # {annee_taxe} = results year + 1
+CONTACTS_FILE = "contacts.csv"  # chambre,courriel: who receives the receipts and reminders
+RECEPTIONS_FILE = "receptions.csv"  # fichier,recu_le: dates of receipt recorded by hand
 
 # The consolidation store: one Parquet partition per table and year, and its lock.
 DATA, DEPOSITS, FINDINGS, AUDIT = "donnees", "depots", "constats", "audit"

@@ -22,6 +22,7 @@ from cmacop.errors import UsageError
 
 if TYPE_CHECKING:
     from cmacop.cop.catalogue import Catalogue
+    from cmacop.cop.referentiel import Reception
     from cmacop.cop.registry import Registry
     from cmacop.cop.targets import TargetRow
 
@@ -188,6 +189,26 @@ class Settings:
         from cmacop.cop.referentiel import read_key
 
         return self._once(("cle", id(registry)), lambda: read_key(key, registry))
+
+    def receptions(self) -> dict[str, tuple[Reception, ...]]:
+        """The dates of receipt recorded by hand (``referentiel.receptions``), by deposit path."""
+        cfg = self.config
+        path = cfg.receptions_file if cfg is not None else None
+        if path is None or not path.is_file():
+            return {}
+        from cmacop.cop.referentiel import read_receptions
+
+        return self._once(("receptions",), lambda: read_receptions(path))
+
+    def contacts(self, registry: Registry) -> dict[str, tuple[str, ...]]:
+        """The chambers' addresses (``referentiel.contacts``): ``{chambre: (courriel, …)}``."""
+        cfg = self.config
+        path = cfg.contacts_file if cfg is not None else None
+        if path is None or not path.is_file():
+            return {}
+        from cmacop.cop.referentiel import read_contacts
+
+        return self._once(("contacts", id(registry)), lambda: read_contacts(path, registry))
 
     def regional_targets(
         self, year: int, catalogue: Catalogue, registry: Registry

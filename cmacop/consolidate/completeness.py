@@ -1,14 +1,17 @@
 """Where each reporting chamber stands for a year: transmis, hors délai, rejeté or manquant.
 
 Derived from the store's deposits table; the deadline is the catalogue's
-(last day of February of N + 1).
+(last day of February of N + 1). Timeliness is judged on the date of receipt (when the
+file appeared in the deposit folder), not on the date the file declares: a CSV, which
+declares none, can be late too. A deposit recorded before dates of receipt were kept
+is judged on its declared date.
 """
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.statuses import COMPLETENESS, LATE, MISSING, REJECTED, TRANSMITTED
@@ -29,6 +32,7 @@ class CompletenessRow:
     sent_on: date | None = None
     errors: int = 0
     warnings: int = 0
+    received: datetime | None = None  # date of receipt of the file (None: not recorded)
 
     @property
     def late(self) -> bool:
@@ -40,6 +44,7 @@ class CompletenessRow:
             "nom": self.name,
             "statut": self.status,
             "transmis_le": None if self.sent_on is None else self.sent_on.isoformat(),
+            "recu_le": None if self.received is None else self.received.isoformat(),
             "fichier": self.file,
             "sha256": self.sha256,
             "erreurs": self.errors,
@@ -79,6 +84,11 @@ def deadline_of(year: int, catalogue: Catalogue) -> date:
     return date(year + 1, month, calendar.monthrange(year + 1, month)[1])
 
 
+def receipt_day(received: datetime | None, sent_on: date | None) -> date | None:
+    """The day a file counts as received: its date of receipt (local time), else declared."""
+    return received.astimezone().date() if received is not None else sent_on
+
+
 def completeness(
     store: Store,
     year: int,
@@ -102,8 +112,8 @@ def completeness(
         accepted = latest.get((chamber.code, ACCEPTED))
         rejected = latest.get((chamber.code, REJECTED))
         if accepted is not None:
-            dep, sent = accepted, accepted["transmis_le"]
-            status = LATE if sent is not None and sent > deadline else TRANSMITTED
+            dep, day = accepted, receipt_day(accepted["recu_le"], accepted["transmis_le"])
+            status = LATE if day is not None and day > deadline else TRANSMITTED
         elif rejected is not None:
             dep, status = rejected, REJECTED
         else:
@@ -119,6 +129,7 @@ def completeness(
                 sent_on=dep["transmis_le"],
                 errors=dep["erreurs"],
                 warnings=dep["avertissements"],
+                received=dep["recu_le"],
             )
         )
     return Completeness(year, deadline, tuple(rows))

@@ -22,7 +22,12 @@ if TYPE_CHECKING:
     from cmacop.consolidate.completeness import Completeness
 
 COMPLETENESS_COLUMNS = (
-    "chambre", "nom", "statut", "transmis_le", "fichier", "sha256", "erreurs", "avertissements",
+    "chambre", "nom", "statut", "transmis_le", "recu_le", "fichier", "sha256", "erreurs",
+    "avertissements",
+)  # fmt: skip
+# The CompletenessRow attribute behind each of COMPLETENESS_COLUMNS.
+_COMPLETENESS_FIELDS = (
+    "chamber", "name", "status", "sent_on", "received", "file", "sha256", "errors", "warnings",
 )  # fmt: skip
 SHEETS = (
     ("Données", DATA),
@@ -38,10 +43,7 @@ def export_names(year: int) -> tuple[str, str, str]:
 
 
 def completeness_rows(comp: Completeness) -> list[list[Any]]:
-    return [
-        [r.chamber, r.name, r.status, r.sent_on, r.file, r.sha256, r.errors, r.warnings]
-        for r in comp.rows
-    ]
+    return [[getattr(r, name) for name in _COMPLETENESS_FIELDS] for r in comp.rows]
 
 
 def write_store_exports(

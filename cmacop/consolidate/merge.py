@@ -8,7 +8,7 @@ then committed in the store's order (deposits last).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,8 +99,16 @@ class YearTables:
     rows a file replaces removed and its own appended after the rest.
     """
 
-    def __init__(self, store: Store, year: int, now: datetime) -> None:
+    def __init__(
+        self,
+        store: Store,
+        year: int,
+        now: datetime,
+        received: Mapping[Path, datetime] | None = None,
+    ) -> None:
         self.store, self.year, self.now = store, year, now
+        # Each file's date of receipt (when it appeared in the deposit folder), by path.
+        self.received = received or {}
         read = {t: store.read(t, year) for t in COMMIT_ORDER}
         self._read = read
         self._stored = dict(read)  # the partitions as they are on disk (under the lock)
@@ -200,9 +208,16 @@ class YearTables:
 
     def _deposit(self, result: FileResult, name: str, status: str) -> None:
         chamber, sha = result.chamber, result.sha256
-        self._deposits = [
-            r for r in self._deposits if not (r["chambre"] == chamber and r["sha256"] == sha)
-        ]
+        # A content seen before keeps the date it was first received.
+        received = self.received.get(result.path)
+        kept = []
+        for r in self._deposits:
+            if r["chambre"] == chamber and r["sha256"] == sha:
+                if r.get("recu_le") is not None and (received is None or r["recu_le"] < received):
+                    received = r["recu_le"]
+            else:
+                kept.append(r)
+        self._deposits = kept
         self._deposits.append(
             {
                 "annee": self.year,
@@ -210,6 +225,7 @@ class YearTables:
                 "fichier": name,
                 "sha256": sha,
                 "transmis_le": result.sent_on,
+                "recu_le": received,
                 "version_modele": result.template_version,
                 "statut": status,
                 "erreurs": result.errors,

@@ -53,6 +53,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "fichier": pl.String,
         "sha256": pl.String,
         "transmis_le": pl.Date,
+        "recu_le": _TS,
         "version_modele": pl.String,
         "statut": pl.String,
         "erreurs": pl.Int64,
@@ -87,6 +88,10 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         "nouvelle_valeur": pl.String,
     },
 }
+# Columns added after the first release: a partition written before has none, and reads
+# as if they were empty. (Older cmacop versions read newer partitions: they select the
+# columns they know.)
+ADDED_COLUMNS: dict[str, tuple[str, ...]] = {DEPOSITS: ("recu_le",)}
 # Commit order of a year. The deposits table says which file is current: it goes last,
 # so a run interrupted between two renames is redone by the next one, and the audit
 # goes first, its lines not repeated when that run is redone (see ``consolidate``).
@@ -167,6 +172,10 @@ class Store:
                 "relancez « cmacop consolidate » sur les fichiers de cette année.",
             ) from None
         missing = [c for c in SCHEMAS[table] if c not in frame.columns]
+        added = [c for c in missing if c in ADDED_COLUMNS.get(table, ())]
+        if added:
+            frame = frame.with_columns(pl.lit(None).alias(c) for c in added)
+            missing = [c for c in missing if c not in added]
         if missing:
             raise StoreError(
                 f"dépôt de consolidation : {path} n'a pas les colonnes {', '.join(missing)}",

@@ -108,6 +108,42 @@ def _stored_name(path: Path, base: Path) -> str:
         return resolved.as_posix()
 
 
+# --------------------------------------------------------------------------- dates of receipt
+
+
+def received_dates(
+    items: Sequence[Path | Source], report: ValidationReport, settings: Settings
+) -> dict[Path, datetime]:
+    """Each validated file's date of receipt: when it appeared in the deposit folder.
+
+    As the caller knows it (``Source.received``: ``cmacop run`` notes each file's date when
+    it first sees it), else the date recorded by hand in ``referentiel.receptions`` for a
+    file of the campaign's deposit folder, else the file's modification time.
+    """
+    from cmacop.cop.referentiel import reception_of
+
+    known = {i.path: i.received for i in items if isinstance(i, Source) and i.received}
+    cfg = settings.config
+    receptions = settings.receptions()
+    deposit = cfg.deposit.resolve() if cfg is not None and receptions else None
+    out: dict[Path, datetime] = {}
+    for r in report.files:
+        when = known.get(r.path)
+        if when is None and deposit is not None:
+            try:
+                key = r.path.resolve().relative_to(deposit).as_posix()
+            except ValueError:
+                key = None
+            when = reception_of(receptions, key, r.sha256) if key else None
+        if when is None:
+            try:
+                when = datetime.fromtimestamp(r.path.stat().st_mtime, UTC)
+            except OSError:
+                continue
+        out[r.path] = when.astimezone(UTC)
+    return out
+
+
 # --------------------------------------------------------------------------- one year
 
 
@@ -190,7 +226,7 @@ def consolidate_paths(
             catalogue=catalogue,
             registry=registry,
         )
-        state = YearTables(st, year, now)
+        state = YearTables(st, year, now, received_dates(items, report, s))
         base = root.resolve().parent
         # A chamber's versions in version order (validate/versions.py): the one a later
         # version replaces first, so that the current one is consolidated last.

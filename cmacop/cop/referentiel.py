@@ -1,4 +1,5 @@
-"""Reference files of a campaign (``referentiel/``): COM targets, allocation key, TFCMA bases.
+"""Reference files of a campaign (``referentiel/``): COM targets, allocation key, TFCMA bases,
+the chambers' email addresses and the dates of receipt recorded by hand.
 
 Each reader checks every line and raises a :class:`DataFileError` naming the
 file, the line and the column, in French. A command reads each file once: its
@@ -7,6 +8,9 @@ file, the line and the column, in French. A command reads each file once: its
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -191,3 +195,121 @@ def template_targets(
     """The ``Cible`` values of the templates: ``{(chambre, annee, code): cible}``."""
     rows = load_targets(year, targets=targets, key=key, catalogue=catalogue, registry=registry)
     return {(r.chamber, year, r.code): r.target for r in rows if r.target is not None}
+
+
+# --------------------------------------------------------------------------- email addresses
+
+# An address as a person types it: no space, no comma or angle bracket, one @, a dotted
+# domain. Enough to refuse what is not an address (and anything that could add a header).
+EMAIL = re.compile(r"[^@\s<>,;:\"()\[\]]+@[^@\s<>,;:\"()\[\]]+\.[^@\s<>,;:\"()\[\]]+")
+
+
+def is_email(text: str) -> bool:
+    return EMAIL.fullmatch(text) is not None
+
+
+def read_contacts(path: str | Path, registry: Registry | None = None) -> dict[str, tuple[str, ...]]:
+    """Read ``chambre,courriel``: the addresses of each chamber (several lines allowed).
+
+    A chamber may have several lines: its contact and, for instance, its regional
+    controller, who then receives every receipt and reminder of that chamber.
+    """
+    path = Path(path)
+    registry = registry or load_registry()
+    table = _table(path, ("chambre", "courriel"))
+    found: dict[str, list[str]] = {}
+    for line, row in table.rows:
+        chamber, address = row["chambre"].strip(), row["courriel"].strip()
+        where = f"{path.name}, ligne {line}"
+        if chamber not in registry:
+            raise DataFileError(f"{where} : chambre « {chamber} » inconnue du registre")
+        if not is_email(address):
+            raise DataFileError(
+                f"{where}, colonne « courriel » : « {address} » n'est pas une adresse de courriel",
+                hint="Une adresse par ligne, de la forme prenom.nom@cma-exemple.fr.",
+            )
+        addresses = found.setdefault(chamber, [])
+        if address.lower() not in (a.lower() for a in addresses):
+            addresses.append(address)
+    return {chamber: tuple(addresses) for chamber, addresses in found.items()}
+
+
+# --------------------------------------------------------------------------- dates of receipt
+
+
+@dataclass(frozen=True)
+class Reception:
+    """A date of receipt recorded by hand for a file received by another channel."""
+
+    received: datetime  # aware (local time of the server)
+    sha256: str | None  # only the content of that hash, when given
+    line: int
+
+
+_DATE = re.compile(
+    r"(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})|(?P<d2>\d{1,2})/(?P<m2>\d{1,2})/(?P<y2>\d{4}))"
+    r"(?:[ T](?P<H>\d{1,2})[:h](?P<M>\d{2}))?"
+)
+
+
+def parse_receipt_date(text: str) -> datetime | None:
+    """``2025-02-27``, ``27/02/2025``, optionally ``14:30``: local time (noon without time)."""
+    m = _DATE.fullmatch(text.strip())
+    if m is None:
+        return None
+    year, month, day = (
+        (m["y"], m["m"], m["d"]) if m["y"] is not None else (m["y2"], m["m2"], m["d2"])
+    )
+    try:
+        day_of = datetime(int(year), int(month), int(day)).date()
+        at = time(int(m["H"]), int(m["M"])) if m["H"] is not None else time(12, 0)
+        return datetime.combine(day_of, at).astimezone()
+    except ValueError:
+        return None
+
+
+def read_receptions(path: str | Path) -> dict[str, tuple[Reception, ...]]:
+    """Read ``fichier,recu_le[,sha256]``: by path under the deposit folder (``2024/x.xlsx``).
+
+    The date replaces the file's modification time as its date of receipt when cmacop
+    first sees it: a file received by email on 27 February and dropped on 3 March.
+    """
+    path = Path(path)
+    table = _table(path, ("fichier", "recu_le"))
+    found: dict[str, list[Reception]] = {}
+    for line, row in table.rows:
+        where = f"{path.name}, ligne {line}"
+        name = row["fichier"].strip().replace("\\", "/").strip("/")
+        if not name:
+            raise DataFileError(f"{where}, colonne « fichier » : chemin vide")
+        received = parse_receipt_date(row["recu_le"])
+        if received is None:
+            raise DataFileError(
+                f"{where}, colonne « recu_le » : « {row['recu_le']} » n'est pas une date",
+                hint="Format attendu : AAAA-MM-JJ ou JJ/MM/AAAA, éventuellement suivi de HH:MM.",
+            )
+        sha = (row.get("sha256") or "").strip().lower() or None
+        if sha is not None and re.fullmatch(r"[0-9a-f]{64}", sha) is None:
+            raise DataFileError(f"{where}, colonne « sha256 » : empreinte SHA-256 invalide")
+        same = [r for r in found.get(name, []) if r.sha256 == sha]
+        if same:
+            raise DataFileError(
+                f"{where} : date de réception en double pour {name} (déjà ligne {same[0].line})"
+            )
+        found.setdefault(name, []).append(Reception(received, sha, line))
+    return {name: tuple(items) for name, items in found.items()}
+
+
+def reception_of(
+    receptions: dict[str, tuple[Reception, ...]], key: str, sha256: str | None
+) -> datetime | None:
+    """The recorded date of receipt of the file ``key`` with content ``sha256``, if any.
+
+    A line naming that content wins over a line for the path alone.
+    """
+    items = receptions.get(key, ())
+    for wanted in (sha256, None):
+        for item in items:
+            if item.sha256 == wanted and (wanted is not None or item.sha256 is None):
+                return item.received
+    return None

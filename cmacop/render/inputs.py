@@ -19,6 +19,7 @@ from cmacop import __version__
 from cmacop.campaign.statuses import LATE, MISSING, REJECTED, TRANSMITTED
 from cmacop.compute.attainment import Attainment
 from cmacop.compute.modulation import Modulation
+from cmacop.consolidate.completeness import receipt_day
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
 from cmacop.cop.targets import TargetRow
@@ -102,7 +103,8 @@ def _submissions(comp: Completeness) -> tuple[SubmissionState, ...]:
             chamber=row.chamber,
             status=row.status if row.status in (REJECTED, MISSING) else TRANSMITTED,
             late=row.status == LATE,
-            transmitted_on=row.sent_on,
+            # The day it was received, on which « hors délai » is judged (else the declared one).
+            transmitted_on=receipt_day(row.received, row.sent_on),
             file=row.file,
         )
         for row in comp.rows

@@ -371,6 +371,8 @@ class _Pass:
                 sent_on=report.sent_on.isoformat() if report.sent_on else None,
                 feedback=report.feedback,
                 receipt=report.receipt,
+                arrived=report.received.isoformat(timespec="seconds"),
+                contact=report.contact,
             )
             reports.append(report)
         self.state.save(self.manifest)

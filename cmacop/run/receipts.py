@@ -32,7 +32,7 @@ class Receipt:
     name: str  # the file's name
     where: str  # its path in the campaign folder (depot/2024/…)
     year: int
-    received: datetime
+    received: datetime  # date of receipt: when the file appeared in the deposit folder
     sha256: str | None
     chamber: str | None
     chamber_name: str | None
@@ -45,6 +45,8 @@ class Receipt:
     replaced: str | None = None  # file this one replaces
     kept: str | None = None  # rejected: the accepted file that stays in force
     drop_folder: str = "depot"
+    checked: datetime | None = None  # the run that checked it (default: date of receipt)
+    recorded: bool = False  # the date of receipt comes from referentiel.receptions
 
 
 def _when(moment: datetime) -> str:
@@ -58,21 +60,34 @@ def receipt_text(r: Receipt) -> str:
     who = "non indiquée dans le fichier"
     if r.chamber:
         who = f"{r.chamber} — {r.chamber_name}" if r.chamber_name else r.chamber
-    if r.sent_on is None:
-        sent = "non indiquée"
+    sent = (
+        f"{fmt_date(r.sent_on)} (déclarée dans le fichier)"
+        if r.sent_on is not None
+        else "non indiquée dans le fichier"
+    )
+    arrived = (
+        "date enregistrée par l'équipe de campagne"
+        if r.recorded
+        else f"date du fichier à son arrivée dans {r.drop_folder}/"
+    )
+    day = r.received.astimezone().date()
+    late = day > r.deadline
+    if r.outcome == REJECTED:  # a rejected file counts for nothing: only say if it was late
+        timely = " : dépassée" if late else ""
     else:
-        late = " : HORS DÉLAI" if r.sent_on > r.deadline else ""
-        sent = f"{fmt_date(r.sent_on)} (date limite : {fmt_date(r.deadline)}){late}"
+        timely = " : HORS DÉLAI (reçu après la date limite)" if late else " : respectée"
     lines = [
         title,
         "=" * len(title),
         "",
         f"Fichier reçu         : {r.name}",
         f"Emplacement          : {r.where}",
-        f"Reçu le              : {_when(r.received)} (passage de cmacop qui l'a contrôlé)",
+        f"Reçu le              : {_when(r.received)} ({arrived})",
+        f"Contrôlé le          : {_when(r.checked or r.received)} (passage de cmacop)",
         f"Empreinte SHA-256    : {r.sha256 or 'non calculée (fichier illisible)'}",
         f"Chambre              : {who}",
         f"Date de transmission : {sent}",
+        f"Date limite          : {fmt_date(r.deadline)}{timely}",
         "",
         f"Résultat : {_verdict(r)}",
         f"Constats : {counts_text(r.errors, r.warnings)}",

@@ -29,11 +29,13 @@ class FileReport:
     outcome: str  # ajouté, remplaçant, inchangé or rejeté
     errors: int
     warnings: int
-    received: datetime
-    sent_on: date | None = None
+    received: datetime  # date of receipt: when the file appeared in the deposit folder
+    sent_on: date | None = None  # the date of transmission the file declares
     feedback: str | None = None  # annotated workbook, relative to the campaign folder
     receipt: str | None = None  # accusé de réception, relative to the campaign folder
     replaced: str | None = None  # the file this one replaced in the store
+    checked: datetime | None = None  # the run that checked it
+    contact: str | None = None  # the workbook's « Courriel du contact »
 
     @property
     def accepted(self) -> bool:
@@ -50,7 +52,9 @@ class FileReport:
             "erreurs": self.errors,
             "avertissements": self.warnings,
             "recu_le": self.received.isoformat(timespec="seconds"),
+            "controle_le": self.checked.isoformat(timespec="seconds") if self.checked else None,
             "transmis_le": self.sent_on.isoformat() if self.sent_on else None,
+            "courriel_contact": self.contact,
             "retour": self.feedback,
             "accuse": self.receipt,
             "remplace": self.replaced,

@@ -44,6 +44,8 @@ class FileState:
     sent_on: str | None = None  # date of transmission the file declares (ISO)
     feedback: str | None = None  # annotated workbook, relative to the campaign folder
     receipt: str | None = None  # accusé de réception, relative to the campaign folder
+    arrived: str | None = None  # its date of receipt (ISO): when it appeared in the deposit
+    contact: str | None = None  # the workbook's « Courriel du contact »
 
     @property
     def accepted(self) -> bool:

@@ -118,7 +118,7 @@ def campaign_status(
     rows = []
     for row in comp.rows:
         key, last = latest.get(row.chamber, (None, None))
-        received = datetime.fromisoformat(last.received) if last else None
+        received = datetime.fromisoformat(last.arrived or last.received) if last else None
         moments = [m for m in (changed.get(row.chamber), received) if m is not None]
         late = row.status == LATE or (row.status in (MISSING, REJECTED) and today > comp.deadline)
         rows.append(

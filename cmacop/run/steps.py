@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cmacop.cop.catalogue import Catalogue
     from cmacop.cop.registry import Registry
     from cmacop.run.deposits import Fresh
+    from cmacop.validate.submission import Submission
 
 # A controller's « cmacop consolidate » by hand holds the store a few seconds: wait for it.
 STORE_WAIT_S = 60.0
@@ -81,6 +82,24 @@ def first_errors(findings: Iterable[FileFinding], limit: int = LOGGED_ERRORS) ->
 def errno_text(exc: OSError) -> str:
     """A system error in French (the system's own text is English)."""
     return _ERRNO.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
+def arrival(item: Fresh, recorded: Mapping[Path, datetime]) -> datetime:
+    """A new file's date of receipt: recorded by hand, else its modification time (UTC)."""
+    path = item.candidate.path
+    when = recorded.get(path) or datetime.fromtimestamp(item.candidate.mtime_ns / 1e9, UTC)
+    return when.astimezone(UTC)
+
+
+def contact_of(submission: Submission | None) -> str | None:
+    """The workbook's « Courriel du contact » when it is an address (a CSV has none)."""
+    if submission is None:
+        return None
+    from cmacop.cop.referentiel import is_email
+
+    value = submission.value_of("Courriel du contact")
+    text = str(value).strip() if value is not None else ""
+    return text if text and is_email(text) else None
 
 
 class Steps:
@@ -188,6 +207,7 @@ class Steps:
         """
         from cmacop.campaign.statuses import LATE, REPLACED, TRANSMITTED
         from cmacop.consolidate.year import consolidate_paths
+        from cmacop.cop.referentiel import reception_of
         from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
         from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
         from cmacop.validate.engine import Source
@@ -195,8 +215,23 @@ class Steps:
 
         cfg = self.cfg
         out_dir = cfg.feedback_dir(year)
+        receptions = self.settings(year).receptions()
+        recorded = {
+            f.candidate.path: when
+            for f in items
+            if (when := reception_of(receptions, f.candidate.key, f.sha256)) is not None
+        }
+        arrived = {f.candidate.path: arrival(f, recorded) for f in items}
+        contacts = {f.candidate.path: contact_of(f.submission) for f in items}
         sources = [
-            Source(f.candidate.path, f.data, f.sha256, f.submission, f.candidate.mtime_ns)
+            Source(
+                f.candidate.path,
+                f.data,
+                f.sha256,
+                f.submission,
+                mtime_ns=f.candidate.mtime_ns,
+                received=arrived[f.candidate.path],
+            )
             if f.data is not None
             else f.candidate.path
             for f in items
@@ -237,11 +272,13 @@ class Steps:
                 outcome=outcome.outcome,
                 errors=outcome.errors,
                 warnings=outcome.warnings,
-                received=self.started,
+                received=arrived.get(checked.path, self.started),
                 sent_on=checked.sent_on,
                 feedback=self.rel(checked.feedback) if checked.feedback else None,
                 receipt=self.rel(receipt),
                 replaced=old,
+                checked=self.started,
+                contact=contacts.get(checked.path),
             )
             chamber = self.registry.get(outcome.chamber) if outcome.chamber else None
             kept = (
@@ -253,7 +290,7 @@ class Steps:
                 name=checked.path.name,
                 where=report.file,
                 year=year,
-                received=self.started,
+                received=report.received,
                 sha256=outcome.sha256,
                 chamber=outcome.chamber,
                 chamber_name=chamber.name if chamber else None,
@@ -266,6 +303,8 @@ class Steps:
                 replaced=Path(old).name if old else None,
                 kept=Path(kept).name if kept else None,
                 drop_folder=cfg.deposit.name,
+                checked=self.started,
+                recorded=checked.path in recorded,
             )
             write_bytes_atomic(receipt, receipt_bytes(receipt_of), durable=False)
             counts = counts_text(outcome.errors, outcome.warnings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +171,7 @@ class Source:
     sha256: str
     submission: Submission | None = None
     mtime_ns: int | None = None  # as listed before reading (orders versions)
+    received: datetime | None = None  # its date of receipt, when the caller knows it
 
 
 def validate_paths(
