@@ -171,3 +171,70 @@ def test_the_run_journal_is_complete_after_a_fast_exit(campaign):
     assert proc.returncode == 0, proc.stderr
     journal = (campaign / "journal" / "cmacop.log").read_text(encoding="utf-8")
     assert "fin du traitement : 40 fichiers traités" in journal.rstrip().splitlines()[-1]
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _commands():
+    import typer.main
+
+    return typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(_commands()))
+def test_each_help_ends_with_two_or_three_real_examples(name):
+    import shlex
+
+    command = _commands()[name]
+    result = runner.invoke(app, [name, "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    lines = [line.strip() for line in result.output.rstrip().splitlines()]
+    start = max(i for i, line in enumerate(lines) if line == "Exemples :")
+    examples = lines[start + 1 :]
+    assert 2 <= len(examples) <= 3, examples
+    known = {opt for param in command.params for opt in param.opts + param.secondary_opts}
+    known |= {"--help", "-h"}
+    for line in examples:
+        words = shlex.split(line.split(" > ")[0])
+        assert words[:2] == ["cmacop", name], line
+        for word in words[2:]:
+            if word.startswith("-"):
+                assert word in known, f"{line} : option {word} inconnue"
+
+
+def _with_year(name):
+    args = {"validate": ["."], "init": ["campagne"]}.get(name, [])
+    return [name, *args]
+
+
+YEAR_COMMANDS = sorted(n for n, c in _commands().items() if any(p.name == "year" for p in c.params))
+
+
+@pytest.mark.parametrize("name", YEAR_COMMANDS)
+@pytest.mark.parametrize("year", ["24", "2021", "2029", "0"])
+def test_a_year_outside_the_cop_is_a_usage_error_in_every_command(
+    name, year, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main([*_with_year(name), "--year", year])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"Erreur : année {year} hors du COP 2023-2027 : indiquez une année de 2022 à 2028, "
+        "sur quatre chiffres (par exemple --year 2024)\n"
+    ), err
+    assert not (tmp_path / "campagne").exists()  # nothing done
+
+
+def test_every_command_with_a_year_is_covered():
+    assert set(YEAR_COMMANDS) >= {"template", "validate", "consolidate", "compute", "report",
+                                  "init", "run", "statut"}  # fmt: skip
+
+
+@pytest.mark.parametrize("year", [2022, 2028])
+def test_the_years_next_to_the_cop_are_accepted(year, tmp_path):
+    from cmacop.validate.engine import validate_paths
+
+    assert validate_paths([tmp_path], year=year).exit_code == 0

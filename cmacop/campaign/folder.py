@@ -23,6 +23,7 @@ from cmacop.campaign.layout import (
     REPORTS_DIR,
     STORE_DIR,
 )
+from cmacop.cop.contract import check_year
 from cmacop.errors import UsageError
 
 
@@ -97,6 +98,7 @@ def init_campaign(
     """
     from cmacop.files.fsutil import write_text_atomic
 
+    check_year(year)
     root = Path(root)
     config = root / CONFIG_FILE
     existed = config.is_file()

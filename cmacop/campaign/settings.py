@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cmacop.campaign.config import Config, ConfigError, load_config
 from cmacop.campaign.layout import STORE_DIR
+from cmacop.cop.contract import check_year
 from cmacop.errors import UsageError
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ def load_campaign(config: Config | str | Path | None) -> Config:
 
 
 def campaign_year(cfg: Config, year: int | None) -> int:
+    check_year(year)
     if year is not None:
         return year
     if cfg.year is None:
@@ -277,6 +279,7 @@ def command_settings(
     :class:`~cmacop.campaign.config.ConfigError` naming the key (exit code 4); with
     ``need_year``, a year given by neither raises a :class:`UsageError` (exit 2).
     """
+    check_year(year)
     cfg = config if isinstance(config, Config) else load_config(config)
     if year is None and cfg is not None:
         year = cfg.year
@@ -326,6 +329,7 @@ def settings_for(
     """The settings a twin runs with: ``settings`` with the options given, else those
     resolved from ``config`` (None: the current folder's cmacop.toml, if any) and the options.
     """
+    check_year(options.get("year"))
     if settings is None:
         return command_settings(config, **options)
     need_year = options.pop("need_year", False)

@@ -19,10 +19,18 @@ from cmacop.cli.common import (
     _json,
     _out,
     app,
+    examples,
 )
 
 
-@app.command("report")
+@app.command(
+    "report",
+    epilog=examples(
+        "cmacop report --date 2025-06-15",
+        "cmacop report --chamber CMAR-84 --format html",
+        "cmacop report --year 2024 --config examples/campagne",
+    ),
+)
 def report_cmd(
     year: YearOption = None,
     store: StoreOption = None,

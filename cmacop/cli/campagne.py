@@ -8,10 +8,26 @@ from typing import Annotated, Any
 
 import typer
 
-from cmacop.cli.common import CONFIG_HELP, ResultFormat, _date, _err, _json, _out, _print, app
+from cmacop.cli.common import (
+    CONFIG_HELP,
+    ResultFormat,
+    _date,
+    _err,
+    _json,
+    _out,
+    _print,
+    app,
+    examples,
+)
 
 
-@app.command("init")
+@app.command(
+    "init",
+    epilog=examples(
+        "cmacop init /mnt/partage/cop/campagne --year 2024",
+        "cmacop init . --year 2025 --changer-annee",
+    ),
+)
 def init_cmd(
     folder: Annotated[
         Path,
@@ -84,7 +100,10 @@ def _with_progress(work: Any) -> Any:
         return work(progress)
 
 
-@app.command("run")
+@app.command(
+    "run",
+    epilog=examples("cmacop run --config examples/campagne", "cmacop run --quiet"),
+)
 def run_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     year: Annotated[
@@ -133,7 +152,12 @@ def run_cmd(
         raise typer.Exit(result.exit_code)
 
 
-@app.command("statut")
+@app.command(
+    "statut",
+    epilog=examples(
+        "cmacop statut --config examples/campagne", "cmacop statut --year 2024 --format json"
+    ),
+)
 def statut_cmd(
     config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     year: Annotated[

@@ -75,6 +75,11 @@ class State:
     debug = False
 
 
+def examples(*lines: str) -> str:
+    """The end of a command's help: « Exemples : » and two or three real command lines."""
+    return "\n".join(("Exemples :", *(f"  {line}" for line in lines)))
+
+
 class ResultFormat(StrEnum):
     table = "table"
     json = "json"

@@ -19,10 +19,18 @@ from cmacop.cli.common import (
     _json,
     _print,
     app,
+    examples,
 )
 
 
-@app.command("consolidate")
+@app.command(
+    "consolidate",
+    epilog=examples(
+        "cmacop consolidate",
+        "cmacop consolidate depot/2024 --year 2024",
+        "cmacop consolidate --year 2023 --year 2024 --format json",
+    ),
+)
 def consolidate_cmd(
     paths: Annotated[
         list[Path] | None,
@@ -105,7 +113,10 @@ def consolidate_cmd(
         raise typer.Exit(run.exit_code)
 
 
-@app.command("compute")
+@app.command(
+    "compute",
+    epilog=examples("cmacop compute --year 2024", "cmacop compute --format json"),
+)
 def compute_cmd(
     year: YearOption = None,
     store: StoreOption = None,

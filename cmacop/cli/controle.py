@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import CONFIG_HELP, _json, _out, app
+from cmacop.cli.common import CONFIG_HELP, _json, _out, app, examples
 
 
 class ReportFormat(StrEnum):
@@ -17,7 +17,14 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
-@app.command("validate")
+@app.command(
+    "validate",
+    epilog=examples(
+        "cmacop validate depot/2024 --year 2024",
+        "cmacop validate depot/2024 --year 2024 --feedback retours/2024",
+        "cmacop validate examples/broken --year 2024 --config examples/campagne",
+    ),
+)
 def validate_cmd(
     paths: Annotated[
         list[Path],

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import CONFIG_HELP, _err, _out, app
+from cmacop.cli.common import CONFIG_HELP, _err, _out, app, examples
 
 
 class TemplateFormat(StrEnum):
@@ -16,7 +16,13 @@ class TemplateFormat(StrEnum):
     csv = "csv"
 
 
-@app.command("template")
+@app.command(
+    "template",
+    epilog=examples(
+        "cmacop template --year 2024 --out modeles/2024",
+        "cmacop template --year 2024 --chamber CMAR-84 --format csv",
+    ),
+)
 def template_cmd(
     year: Annotated[
         int | None,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import _out, _print, app
+from cmacop.cli.common import _out, _print, app, examples
 
 
 class TableFormat(StrEnum):
@@ -17,7 +17,10 @@ class TableFormat(StrEnum):
     json = "json"
 
 
-@app.command("catalogue")
+@app.command(
+    "catalogue",
+    epilog=examples("cmacop catalogue", "cmacop catalogue --format csv > catalogue.csv"),
+)
 def catalogue_cmd(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help="Format de sortie : table, csv ou json.")
@@ -63,7 +66,10 @@ def _bound(ceiling: str | None, severity: str) -> str | None:
     return ceiling if severity == "erreur" else f"{ceiling} ({severity})"
 
 
-@app.command("chambres")
+@app.command(
+    "chambres",
+    epilog=examples("cmacop chambres", "cmacop chambres --format json"),
+)
 def chambres_cmd(
     fmt: Annotated[
         TableFormat, typer.Option("--format", "-f", help="Format de sortie : table, csv ou json.")

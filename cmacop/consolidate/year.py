@@ -26,6 +26,7 @@ from cmacop.consolidate.merge import YearTables
 from cmacop.consolidate.outcomes import AuditLine, FileOutcome
 from cmacop.consolidate.store import STORE_DIRNAME, Store, unwritable
 from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.contract import check_year
 from cmacop.cop.registry import Registry, load_registry
 from cmacop.errors import UsageError
 from cmacop.validate.engine import Source
@@ -190,6 +191,7 @@ def consolidate_paths(
     """
     from cmacop.validate.engine import validate_paths
 
+    check_year(year)
     s = settings_for(settings, config, store=store, targets=targets, key=key)
     items = [p if isinstance(p, Source) else Path(p) for p in paths]
     if not items:

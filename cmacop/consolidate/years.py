@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from cmacop.campaign.settings import Settings, settings_for
 from cmacop.consolidate.year import ConsolidationResult, consolidate_paths
 from cmacop.cop.catalogue import load_catalogue
+from cmacop.cop.contract import check_year
 from cmacop.cop.registry import load_registry
 from cmacop.errors import UsageError
 
@@ -139,6 +140,8 @@ def consolidate_years(
     read once.
     """
     items, asked = [Path(p) for p in paths], list(years)
+    for year in asked:
+        check_year(year)
     s = settings_for(
         settings,
         config,

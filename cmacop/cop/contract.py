@@ -6,6 +6,12 @@ Changing anything here changes what chambers fill in: bump ``TEMPLATE_FORMAT``.
 from __future__ import annotations
 
 from cmacop.cop.catalogue import Catalogue
+from cmacop.errors import UsageError
+
+# The COP's years of results (2023-2027), with one year of margin on each side: the
+# last campaign of the previous contract and the first of the next one.
+COP_YEARS = (2023, 2027)
+YEAR_MARGIN = 1
 
 # Layout version of the workbook; validation flags older templates as outdated.
 TEMPLATE_FORMAT = 1
@@ -44,3 +50,20 @@ def template_version(catalogue: Catalogue) -> str:
 
 def workbook_name(year: int, chamber: str, suffix: str = ".xlsx") -> str:
     return f"COM_{year}_{chamber}{suffix}"
+
+
+def check_year(year: int | None) -> None:
+    """A year given by the user is one of the COP's, give or take one (a usage error else).
+
+    ``--year 24`` (a two-digit year) or ``--year 2042`` is a typing mistake, not a campaign.
+    """
+    if year is None:
+        return
+    first, last = COP_YEARS[0] - YEAR_MARGIN, COP_YEARS[1] + YEAR_MARGIN
+    if not first <= year <= last:
+        raise UsageError(
+            f"année {year} hors du COP {COP_YEARS[0]}-{COP_YEARS[1]} : indiquez une année "
+            f"de {first} à {last}, sur quatre chiffres (par exemple --year 2024)",
+            hint=f"Le COP couvre les résultats de {COP_YEARS[0]} à {COP_YEARS[1]} ; cmacop "
+            "accepte une année de plus de chaque côté.",
+        )

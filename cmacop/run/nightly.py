@@ -36,6 +36,7 @@ from typing import Any
 from cmacop.campaign.config import Config
 from cmacop.campaign.layout import RUN_LOCK
 from cmacop.campaign.settings import campaign_year, check_layout, load_campaign
+from cmacop.cop.contract import check_year
 from cmacop.errors import CmacopError
 from cmacop.files.lockfile import hold, holder_text
 from cmacop.french import plural
@@ -157,6 +158,7 @@ def run_campaign(
     :class:`~cmacop.campaign.config.ConfigError` or :class:`RunError` (exit 4) when the
     folder is unusable; each is also written to the log.
     """
+    check_year(year)  # a mistyped year is refused before the campaign is looked for
     cfg = load_campaign(config)
     year = campaign_year(cfg, year)
     with Journal(cfg.log_dir, max_bytes=cfg.log_max_bytes, backups=cfg.log_backups) as log:

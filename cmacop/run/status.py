@@ -14,6 +14,7 @@ from typing import Any
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.settings import campaign_year, load_campaign
+from cmacop.cop.contract import check_year
 from cmacop.run.result import ReportsOutcome, recorded_reports, relative
 from cmacop.run.state import MANIFEST_NAME, FileState, RunState
 
@@ -100,6 +101,7 @@ def campaign_status(
     from cmacop.consolidate.store import DEPOSITS, Store
     from cmacop.cop.registry import load_registry
 
+    check_year(year)
     cfg = load_campaign(config)
     year = campaign_year(cfg, year)
     today = today or date.today()

@@ -19,7 +19,7 @@ from cmacop.campaign.config import Config
 from cmacop.campaign.settings import Settings, TargetKey, Thresholds, settings_for
 from cmacop.campaign.statuses import INVALID, REPLACED, VALID
 from cmacop.cop.catalogue import Catalogue, load_catalogue
-from cmacop.cop.contract import SHEET_META
+from cmacop.cop.contract import SHEET_META, check_year
 from cmacop.cop.registry import Registry, load_registry
 from cmacop.errors import InputFileError
 from cmacop.files.fsutil import sha256
@@ -206,6 +206,7 @@ def validate_paths(
     """
     from cmacop.validate.checks.history import load_history
 
+    check_year(year)
     s = settings_for(
         settings,
         config,
