@@ -300,4 +300,4 @@ def test_settings_complete_the_options_from_the_file(fresh):
     )
     assert s.cap == Decimal("1.2") and s.settle_seconds == 0  # the example campaign sets 0
     assert s.thresholds is not None and s.thresholds.low == 0.95
-    assert command_settings(fresh, year=2030).base is None  # no base_2031.csv: optional
+    assert command_settings(fresh, year=2028).base is None  # no base_2029.csv: optional

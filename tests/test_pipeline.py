@@ -250,10 +250,10 @@ def test_cli_warns_when_no_base_is_found(consolidated_campaign, tmp_path):
     ("year", "store_files", "message"),
     [
         (
-            2030,
+            2028,
             True,
-            "Erreur : aucune donnée consolidée pour 2030 dans {store}\n"
-            "  → Lancez d'abord « cmacop consolidate … --year 2030 --store {store} ».\n",
+            "Erreur : aucune donnée consolidée pour 2028 dans {store}\n"
+            "  → Lancez d'abord « cmacop consolidate … --year 2028 --store {store} ».\n",
         ),
         (
             2024,

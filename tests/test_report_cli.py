@@ -122,7 +122,7 @@ def test_stdout_lists_the_files_and_stderr_summarises(consolidated_campaign, tmp
         (["--date", "2025-13-01"], 2, "date invalide : « 2025-13-01 »"),
         (["--chamber", "CMAR-99"], 2, "chambre inconnue : CMAR-99"),
         (["--chamber", "CM-MOSELLE"], 2, "n'est pas une chambre de région"),
-        (["--year", "2019"], 4, "aucune donnée consolidée pour 2019"),
+        (["--year", "2028"], 4, "aucune donnée consolidée pour 2028"),
         (["--base", "/nonexistent/tfcma.csv"], 4, "tfcma.csv"),
     ],
 )
