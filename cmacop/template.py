@@ -283,7 +283,9 @@ def _indicator_sheet(
                 cell.border = separator
         ws.cell(row=row, column=COL["Cible"]).number_format = "#,##0"
         realised = ws.cell(row=row, column=COL["Réalisé"])
-        realised.number_format = "#,##0" if ind.unit == "nombre" else "#,##0.0"
+        # « Standard »: a value is shown as typed (3,5 stays 3,5; a format such as
+        # « # ##0 » would show « 4 » while validation speaks of 3,5).
+        realised.number_format = "General"
         ws.cell(row=row, column=COL["Commentaire"]).alignment = Alignment(wrap_text=True)
         dv = _validation_for(ind)
         ws.add_data_validation(dv)

@@ -23,7 +23,7 @@ from cmacop.validate import feedback
 from cmacop.validate.checks import FileCheck
 from cmacop.validate.engine import validate_paths
 
-RED, ORANGE = "FFC7CE", "FFEB9C"
+RED, ORANGE = "FFC7CE", "F4B183"
 
 
 def test_annotated_copy_of_the_chambers_workbook(make_workbook, tmp_path):
@@ -441,3 +441,73 @@ def test_libreoffice_opens_the_feedback_and_annotates_its_own_files(
         again = _look(tmp_path / "relu" / path.name)
         notes = {k for k, v in again.items() if v[4]}
         assert notes == {(f.sheet, f.cell) for f in result.findings if f.sheet and f.cell}
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _hue(rgb: str) -> float:
+    import colorsys
+
+    r, g, b = (int(rgb[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return colorsys.rgb_to_hsv(r, g, b)[0] * 360
+
+
+def test_the_warning_fill_is_orange_not_the_editable_yellow():
+    from cmacop.template import EDITABLE_FILL
+
+    warning = feedback.FILLS["avertissement"]
+    assert 15 <= _hue(warning) <= 35  # orange
+    assert _hue(EDITABLE_FILL) - _hue(warning) >= 15
+    assert len(set(feedback.FILLS.values()) | {EDITABLE_FILL}) == 4
+
+
+@pytest.mark.parametrize("fallback", [False, True])
+def test_a_decimal_in_a_count_cell_is_shown_as_typed(
+    make_workbook, tmp_path, monkeypatch, fallback
+):
+    """« 3,5 » in a whole-number cell: the copy shows 3,5 (a « # ##0 » format would show 4)."""
+    from openpyxl import load_workbook
+
+    def old_format(wb):  # a template of before issue 13, whose Réalisé hid decimals
+        for row in range(2, 37):
+            wb["Indicateurs"].cell(row=row, column=7).number_format = "#,##0"
+
+    path = make_workbook(values={"I1.4": 3.5, "I1.5": 1000}, edit=old_format)
+    if fallback:
+        monkeypatch.setattr(feedback, "annotate", _refuse_marks(feedback.annotate))
+    report = validate_paths([path], feedback_dir=tmp_path / "retours")
+    sheet = load_workbook(report.files[0].feedback)["Indicateurs"]
+    assert sheet["G5"].number_format == "General"
+    assert sheet["G6"].number_format == "#,##0"  # a whole value keeps the chamber's format
+
+
+def _refuse_marks(real):
+    from cmacop.files.xlsxpatch import UnsupportedWorkbook
+
+    def annotate_(data, marks, sheet):
+        if marks:
+            raise UnsupportedWorkbook("test : repli sur openpyxl")
+        return real(data, marks, sheet)
+
+    return annotate_
+
+
+def test_the_template_shows_every_decimal_typed(make_workbook):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(make_workbook())
+    for name in ("Indicateurs", "Impact"):
+        assert {c.number_format for c in wb[name]["G"][1:]} == {"General"}
+
+
+def test_feedback_option_prints_where_each_copy_went(make_workbook, tmp_path):
+    bad = make_workbook(values={"I1.4": "NC"})
+    good = make_workbook("CMAR-11", targets=make_workbook.targets("CMAR-11"))
+    out = tmp_path / "retours"
+    result = CliRunner().invoke(app, ["validate", str(bad), str(good), "--feedback", str(out)])
+    assert (
+        f"{bad} : 1 erreur, 0 avertissement ; classeur annoté : {out / bad.stem}_controle.xlsx"
+        in result.output
+    )
+    assert f"{good} : valide ; classeur annoté : {out / good.stem}_controle.xlsx" in result.output

@@ -31,7 +31,7 @@ from cmacop.files.xlsxpatch import (
 )
 from cmacop.files.xlsxread import read_xlsx
 
-RED, ORANGE = "FFC7CE", "FFEB9C"
+RED, ORANGE = "FFC7CE", "F4B183"
 SHEET = NewSheet(
     "Contrôles",
     (

@@ -1,8 +1,10 @@
 """The workbook a controller sends back to a chamber: ``<stem>_controle.xlsx``.
 
 For a workbook: a copy of the chamber's own file (the original is never
-touched), each offending cell filled red (error) or orange (warning) with an
-Excel comment holding the message and the hint, and a first sheet
+touched), each offending cell filled red (error), orange (warning) or green (a warning
+the chamber has justified) with an Excel comment holding the message and the hint (or
+the justification), a value cell in the « Standard » format so that no decimal is hidden
+(« 3,5 » in a count cell is shown as typed, not rounded to « 4 »), and a first sheet
 ``Contrôles`` listing every finding with a link to its cell. For a CSV or an
 unreadable file: a workbook with the ``Contrôles`` sheet only, by line.
 
@@ -43,7 +45,10 @@ from cmacop.validate.checks import FileCheck
 from cmacop.validate.findings import ERROR, WARNING, Finding
 
 SHEET = "Contrôles"
-FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C"}  # Excel's "bad" red and "neutral" orange
+JUSTIFIED = "justifié"
+# Red for an error, a clear orange for a warning (never the pale yellow of the template's
+# editable cells, FFF9D6), green for a warning the chamber has justified.
+FILLS = {ERROR: "FFC7CE", WARNING: "F4B183", JUSTIFIED: "C6EFCE"}
 COLUMNS = ("Gravité", "Code", "Emplacement", "Indicateur", "Valeur", "Message", "Conseil")
 WIDTHS = (14, 13, 26, 11, 22, 80, 70)
 _TITLE = Style(bold=True, size=13)
@@ -115,30 +120,61 @@ def cell_marks(findings: Sequence[Finding]) -> list[Mark]:
             by_cell[(f.sheet, f.cell)].append(f)
     marks = []
     for (sheet, ref), found in by_cell.items():
-        worst = ERROR if any(f.is_error for f in found) else WARNING
-        text = "\n\n".join(
-            f"{f.code} : {_safe(f.message)}" + (f"\n→ {_safe(f.hint)}" if f.hint else "")
-            for f in found
+        worst = max(found, key=lambda f: (f.is_error, not f.justified))
+        text = "\n\n".join(_comment(f) for f in found)
+        marks.append(
+            Mark(
+                sheet,
+                ref,
+                FILLS[severity_of(worst)],
+                text,
+                min(60 + 60 * len(found), 400),
+                general=any(_hides_decimals(f.value) for f in found),
+            )
         )
-        marks.append(Mark(sheet, ref, FILLS[worst], text, min(60 + 60 * len(found), 400)))
     return marks
+
+
+def severity_of(f: Finding) -> str:
+    """``erreur``, ``avertissement``, or ``justifié`` for a warning the chamber explained."""
+    return JUSTIFIED if f.justified else f.severity
+
+
+def _comment(f: Finding) -> str:
+    """A finding in the cell's comment: for the chamber (no cmacop command)."""
+    if f.justified:
+        return f"{f.code} (justifié) : {_safe(f.message)}\n→ {_safe(f.justification or '')}"
+    return f"{f.code} : {_safe(f.message)}" + (f"\n→ {_safe(f.hint)}" if f.hint else "")
+
+
+def _hides_decimals(value: str | None) -> bool:
+    """A number with decimals, which a template's whole-number format would round."""
+    if value is None:
+        return False
+    try:
+        number = float(value)
+    except ValueError:
+        return False
+    return number == number and not number.is_integer()
 
 
 def controls_sheet(fc: FileCheck) -> NewSheet:
     """The ``Contrôles`` sheet: title, summary, then one row per finding from row 5."""
     errors = sum(1 for f in fc.findings if f.is_error)
+    justified = sum(1 for f in fc.findings if f.justified)
     rows: list[tuple[int, tuple[NewCell, ...]]] = [
         (1, (NewCell(f"Contrôle de {safe_text(fc.path.name)}", _TITLE),)),
-        (2, (NewCell(_summary(errors, len(fc.findings) - errors)),)),
+        (2, (NewCell(_summary(errors, len(fc.findings) - errors - justified, justified)),)),
         (4, tuple(NewCell(name, _HEADER) for name in COLUMNS)),
     ]
     for row, f in enumerate(fc.findings, start=5):
-        values = (f.severity, f.code, f.location, f.indicator, f.value, f.message, f.hint)
+        advice = f"Justification : {f.justification}" if f.justified else f.hint
+        values = (severity_of(f), f.code, f.location, f.indicator, f.value, f.message, advice)
         cells = [
             NewCell(None if v is None else _safe(v), _WRAP if col >= 6 else _TOP)
             for col, v in enumerate(values, start=1)
         ]
-        cells[0] = NewCell(f.severity, _SEVERITY[f.severity])
+        cells[0] = NewCell(severity_of(f), _SEVERITY[severity_of(f)])
         if f.sheet and f.cell and f.sheet != SHEET:
             cells[2] = NewCell(cells[2].value, _TOP, link=(f.sheet, f.cell))
         rows.append((row, tuple(cells)))
@@ -163,6 +199,8 @@ def marked_by_openpyxl(data: bytes, marks: Sequence[Mark]) -> bytes | None:
             if not isinstance(cell, Cell):  # a range, or inside a merged range: only listed
                 continue
             cell.fill = PatternFill("solid", fgColor=f"FF{mark.fill}")  # opaque, as the patcher
+            if mark.general:
+                cell.number_format = "General"
             comment = Comment(mark.comment, AUTHOR)
             comment.width, comment.height = 360, mark.height
             cell.comment = comment
@@ -184,9 +222,16 @@ def _safe(text: str) -> str:
     return text if _SPACES.sub("", text).isprintable() else safe_text(text)
 
 
-def _summary(errors: int, warnings_: int) -> str:
+def _summary(errors: int, warnings_: int, justified: int = 0) -> str:
+    from cmacop.french import plural
     from cmacop.validate.findings import counts_text
 
     if not errors and not warnings_:
-        return "Aucun problème détecté : le fichier est valide."
-    return counts_text(errors, warnings_) + " (détail ci-dessous ; cliquez sur un emplacement)"
+        done = "Aucun problème détecté : le fichier est valide."
+        if justified:
+            done += f" ({plural(justified, 'avertissement justifié', 'avertissements justifiés')})"
+        return done
+    text = counts_text(errors, warnings_)
+    if justified:
+        text += f", {plural(justified, 'justifié')}"
+    return text + " (détail ci-dessous ; cliquez sur un emplacement)"

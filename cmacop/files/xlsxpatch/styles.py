@@ -68,7 +68,7 @@ class Styles:
         self.added: dict[str, list[str]] = {name: [] for name in self.sections}
         self._fills: dict[str, int] = {}
         self._fonts: dict[tuple[bool, float | None, str | None, bool], int] = {}
-        self._marked: dict[tuple[int, int], int] = {}
+        self._marked: dict[tuple[int, int, bool], int] = {}
         self._styles: dict[Style, int] = {}
         self._link_style: int | None = None
 
@@ -104,9 +104,10 @@ class Styles:
             self._fonts[key] = self._add("fonts", f"<{p}font>{look}{rest}</{p}font>")
         return self._fonts[key]
 
-    def marked(self, xf: int, rgb: str) -> int:
-        """Cell format ``xf`` with its fill replaced; number format, font, protection kept."""
-        key = (xf, self.fill(rgb))
+    def marked(self, xf: int, rgb: str, general: bool = False) -> int:
+        """Cell format ``xf`` with its fill replaced; font and protection kept, and the number
+        format too unless ``general`` (« Standard »: ``3,5`` shown as typed, not rounded)."""
+        key = (xf, self.fill(rgb), general)
         if key not in self._marked:
             xfs = self.items["cellXfs"]
             if not 0 <= xf < len(xfs):
@@ -114,6 +115,8 @@ class Styles:
             clone = xfs[xf]
             tag_end = clone.index(">") + 1
             tag = set_attr(set_attr(clone[:tag_end], "fillId", str(key[1])), "applyFill", "1")
+            if general:
+                tag = set_attr(set_attr(tag, "numFmtId", "0"), "applyNumberFormat", "1")
             self._marked[key] = self._add("cellXfs", tag + clone[tag_end:])
         return self._marked[key]
 

@@ -51,6 +51,7 @@ class Mark:
     fill: str
     comment: str
     height: int = 120  # height of the comment box, in pixels
+    general: bool = False  # number format « Standard »: a value never shown rounded
 
 
 def annotate(data: bytes, marks: Sequence[Mark], sheet: NewSheet) -> bytes:
@@ -191,6 +192,7 @@ class _Annotation:
             raise UnsupportedWorkbook("feuille qui a déjà des commentaires ou un dessin VML")
         merged = ws.merged()
         fills: dict[tuple[int, int], str] = {}
+        general: set[tuple[int, int]] = set()
         notes: list[Note] = []
         for mark in marks:
             cell = parse_ref(mark.ref)
@@ -203,11 +205,13 @@ class _Annotation:
             ):
                 continue  # inside a merged range: only listed, as openpyxl does
             fills[cell] = mark.fill
+            if mark.general:
+                general.add(cell)
             notes.append(Note(row, col, mark.comment, mark.height))
         if not notes:
             return
         notes.sort(key=lambda n: (n.row, n.col))
-        ws.restyle(fills, lambda cell, s: styles.marked(s, fills[cell]))
+        ws.restyle(fills, lambda cell, s: styles.marked(s, fills[cell], cell in general))
         comments = pkg.free_name("xl/comments{}.xml")
         vml = pkg.free_name("xl/drawings/vmlDrawing{}.vml")
         pkg.put(comments, comments_xml(notes))
