@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import shutil
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -119,7 +119,11 @@ def test_exports_for_people_sit_beside_the_store(consolidated_campaign):
     assert len(lines) == 1 + 20 * INDICATORS
     book = load_workbook(store / "consolidation_2024.xlsx")
     assert book.sheetnames == ["Données", "Complétude", "Dépôts", "Constats", "Audit"]
-    assert [c.value for c in book["Données"][1]] == TIDY_COLUMNS
+    # Issue 14: French headers in the workbook (the CSV keep the store's names).
+    assert [c.value for c in book["Données"][1]] == [
+        "Année", "Chambre", "Indicateur", "Réalisé", "Cible", "Commentaire", "Fichier",
+        "Feuille", "Cellule", "SHA-256", "Transmis le (déclaré)", "Version du modèle",
+    ]  # fmt: skip
     assert book["Données"].max_row == 1 + 20 * INDICATORS
     completeness = (store / "completude_2024.csv").read_text(encoding="utf-8-sig").splitlines()
     assert completeness[0] == (
@@ -129,6 +133,59 @@ def test_exports_for_people_sit_beside_the_store(consolidated_campaign):
         line.startswith("CMAR-02;CMA Martinique;hors délai;14/03/2025;14/03/2025 12:00:00;")
         for line in completeness
     )
+
+
+def test_the_workbook_is_ready_to_read(consolidated_campaign):
+    """Widths, filters, frozen headers, real dates and French number formats on every sheet."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(consolidated_campaign / "consolidation" / "consolidation_2024.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}" + (
+            f"{max(sheet.max_row, 1)}"
+        )
+        assert all(sheet.column_dimensions[c.column_letter].width >= 8 for c in sheet[1])
+        assert all(c.font.b for c in sheet[1])
+    deposits = book["Dépôts"]
+    header = [c.value for c in deposits[1]]
+    late = next(r for r in deposits.iter_rows(min_row=2) if r[1].value == "CMAR-02")
+    sent, received = late[header.index("Transmis le (déclaré)")], late[header.index("Reçu le")]
+    assert sent.value == datetime(2025, 3, 14) and sent.number_format == "dd/mm/yyyy"
+    assert received.value == datetime(2025, 3, 14, 12) and received.number_format.startswith(
+        "dd/mm/yyyy"
+    )
+    assert deposits.column_dimensions["E"].width >= 17  # « Reçu le »: no « ### »
+    data = book["Données"]
+    realised = [r[3] for r in data.iter_rows(min_row=2) if r[3].value is not None]
+    assert {c.number_format for c in realised} <= {"#,##0", "#,##0.0###"}
+    assert any(c.number_format == "#,##0.0###" for c in realised)  # impact rates: 42,5
+    assert data["A2"].number_format == "General"  # the year, without thousands separator
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (soffice) n'est pas installé"
+)
+def test_libreoffice_shows_the_dates_not_hashes(consolidated_campaign, tmp_path):
+    import subprocess
+
+    book = consolidated_campaign / "consolidation" / "consolidation_2024.xlsx"
+    done = subprocess.run(
+        [
+            "soffice", f"-env:UserInstallation={(tmp_path / 'profil').as_uri()}", "--headless",
+            "--norestore", "--convert-to", "csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true,false,false,3",
+            "--outdir", str(tmp_path), str(book),
+        ],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # Sheet 3 (« Dépôts ») as LibreOffice shows it: column widths make no « ### ».
+    shown = (tmp_path / "consolidation_2024-Dépôts.csv").read_text(encoding="utf-8")
+    lines = shown.splitlines()
+    assert lines[0].startswith("Année;Chambre;Fichier;SHA-256;Transmis le (déclaré);Reçu le;")
+    late = next(line for line in lines if ";CMAR-02;" in line)
+    assert ";14/03/2025;14/03/2025 12:00;" in late and "###" not in shown
 
 
 # --------------------------------------------------------------------------- idempotence, resubmission
@@ -360,9 +417,9 @@ def test_exports_never_turn_a_comment_into_a_formula(campaign, comment):
     sheet = load_workbook(result.store / "consolidation_2024.xlsx")["Données"]
     header = [c.value for c in sheet[1]]
     cell = next(
-        row[header.index("commentaire")]
+        row[header.index("Commentaire")]
         for row in sheet.iter_rows(min_row=2)
-        if row[header.index("code")].value == "I1.3"
+        if row[header.index("Indicateur")].value == "I1.3"
     )
     assert (cell.value, cell.data_type) == (comment, "s")
     stored = chamber_rows(result.store, "CM-MOSELLE").filter(pl.col("code") == "I1.3")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from cmacop.files.xlsxwrite import _cell, _sheet_xml, column_letter
+from cmacop.files.xlsxwrite import Column, _cell, _sheet_xml, column_letter, xlsx_bytes
 
 TEXT = "ab&<>\"'=é€ _x0041_\x00\x01\t\n\x0b\r\x1f\ufffe\uffff\ud7ff"
 
@@ -16,17 +16,21 @@ class Code(str):
     """A str subclass (an enum's value, say): written through ``_cell``."""
 
 
-def _reference(columns: Sequence[str], rows: list[list[Any]]) -> str:
+def _reference(columns: Sequence[str | Column], rows: list[list[Any]]) -> str:
     """Every cell through ``_cell``, as the writer did before its inline cases."""
-    letters = [column_letter(i) for i in range(1, len(columns) + 1)]
-    head = "".join(_cell(f"{c}1", name, True) for c, name in zip(letters, columns, strict=True))
+    specs = [c if isinstance(c, Column) else Column(c) for c in columns]
+    letters = [column_letter(i) for i in range(1, len(specs) + 1)]
+    head = "".join(_cell(f"{c}1", s.header, True) for c, s in zip(letters, specs, strict=True))
     body = "".join(
         f'<row r="{n}">'
-        + "".join(_cell(f"{c}{n}", v) for c, v in zip(letters, row, strict=True))
+        + "".join(
+            _cell(f"{c}{n}", v, number=s.number)
+            for c, v, s in zip(letters, row, specs, strict=True)
+        )
         + "</row>"
         for n, row in enumerate(rows, start=2)
     )
-    return f'<row r="1">{head}</row>{body}</sheetData></worksheet>'
+    return f'<row r="1">{head}</row>{body}</sheetData>'
 
 
 def _value(rnd: random.Random) -> Any:
@@ -49,9 +53,12 @@ def _value(rnd: random.Random) -> Any:
 def test_cells_are_written_as_cell_writes_them() -> None:
     rnd = random.Random(6)
     for width, height in ((1, 0), (1, 1), (3, 17), (12, 300)):
-        columns = [f"col{i}" for i in range(width)]
+        columns: list[str | Column] = [f"col{i}" for i in range(width)]
+        columns[0] = Column("Nombre", 12, "nombre")  # formatted numbers take the same path
         rows = [[_value(rnd) for _ in columns] for _ in range(height)]
-        assert _sheet_xml(columns, rows).endswith(_reference(columns, rows))
+        xml = _sheet_xml(columns, rows)
+        last = f"{column_letter(width)}{height + 1}"
+        assert xml.endswith(f'{_reference(columns, rows)}<autoFilter ref="A1:{last}"/></worksheet>')
 
 
 def test_plain_text_is_written_as_it_is() -> None:
@@ -59,3 +66,20 @@ def test_plain_text_is_written_as_it_is() -> None:
     assert '<c r="C3" t="inlineStr"><is><t xml:space="preserve">b &gt; c</t></is></c>' in xml
     assert '<row r="3"><c r="A3"' in xml and '<c r="B3"' not in xml
     assert '<c r="B2"><v>3</v></c>' in xml
+
+
+def test_columns_have_widths_number_formats_and_a_filter(tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    columns = [Column("Année", 8), Column("Réalisé", 12, "nombre"), "Reçu le"]
+    rows = [(2024, 1234.5, datetime(2025, 2, 27, 14, 30)), (2023, 1200, None)]
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(xlsx_bytes([("Données d'essai", columns, rows)]))
+    sheet = load_workbook(path)["Données d'essai"]
+    assert [c.value for c in sheet[1]] == ["Année", "Réalisé", "Reçu le"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:C3"
+    assert (sheet.column_dimensions["A"].width, sheet.column_dimensions["C"].width) == (8, 10)
+    assert sheet["A2"].number_format == "General"  # a year is no « 2 024 »
+    assert (sheet["B2"].number_format, sheet["B3"].number_format) == ("#,##0.0###", "#,##0")
+    assert sheet["C2"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet["C2"].value == datetime(2025, 2, 27, 14, 30)
