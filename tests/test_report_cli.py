@@ -158,7 +158,10 @@ def test_unwritable_output_folder_is_a_french_message(consolidated_campaign, tmp
         main(["report", "--year", "2024", "--store", str(store), "--out", str(blocker / "bilans")])
     err = capsys.readouterr().err
     assert info.value.code == 4
-    assert err.startswith("Erreur : écriture impossible") and str(blocker / "bilans") in err
+    # Issue #15: the message names what to fix — the file standing where a folder is needed.
+    assert err.startswith(
+        f"Erreur : écriture impossible dans {blocker} (un fichier occupe la place d'un dossier)"
+    )
     assert "Traceback" not in err
 
 
@@ -167,7 +170,11 @@ def test_a_document_that_cannot_be_written_is_a_french_error(report_inputs, tmp_
     from cmacop.render import render_report
 
     (tmp_path / "com").write_text("un fichier à la place du dossier", encoding="utf-8")
-    with pytest.raises(OutputError, match=r"écriture impossible de .*bilan_com_2024_CMAR-11\.md"):
+    # Issue #15: the folder to fix is named (here the file standing where « com/ » should be).
+    with pytest.raises(
+        OutputError,
+        match=r"écriture impossible dans .*/com \(un fichier existe déjà à cet emplacement\)",
+    ):
         render_report(report_inputs, out_dir=tmp_path, generated_on=DAY, formats="md")
 
 

@@ -28,7 +28,7 @@ from cmacop.campaign.layout import (
     STORE_DIR,
     TARGETS_FILE,
 )
-from cmacop.errors import CmacopError
+from cmacop.errors import CmacopError, folder_error, library_error_text
 
 
 class ConfigError(CmacopError):
@@ -259,8 +259,14 @@ def load_config(path: str | Path | None = None) -> Config | None:
             hint="Créez la campagne avec « cmacop init DOSSIER », ou indiquez son dossier "
             "avec --config.",
         ) from None
+    except OSError as exc:
+        raise folder_error(exc, folder=str(path), writing=False, cls=ConfigError) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path} : fichier TOML illisible ({exc})") from None
+        raise ConfigError(
+            f"{path} : fichier TOML illisible, {library_error_text(exc)}",
+            hint="Corrigez cette ligne de cmacop.toml (« cmacop init » dans un dossier vide "
+            "écrit un modèle commenté de chaque réglage).",
+        ) from None
     values = _check(path, raw)
     root = path.resolve().parent
     c, r, k, cal, j = (

@@ -16,7 +16,7 @@ import sys
 from typing import NoReturn
 
 from cmacop.cli.common import State, app
-from cmacop.errors import CmacopError
+from cmacop.errors import CmacopError, boundary_error
 
 # The command families register themselves on ``app`` when imported, in the order
 # the help lists them (the README's): catalogue and chambres, template, validate,
@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> None:
             _fail(message, 2, "Consultez « cmacop --help » ou « cmacop COMMANDE --help ».")
         if State.debug:
             raise
+        # A system or library failure (full or read-only disk, damaged file) is not a bug:
+        # its French cause, the folder concerned and what to do, with exit code 4.
+        translated = boundary_error(exc)
+        if translated is not None:
+            _fail(translated.message, translated.exit_code, translated.hint)
         _fail(
             f"erreur interne inattendue ({type(exc).__name__} : {exc})",
             70,

@@ -20,7 +20,7 @@ from cmacop import __version__
 from cmacop.compute.attainment import rate_str
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
-from cmacop.errors import DataFileError
+from cmacop.errors import DataFileError, os_error_hint, os_error_text
 from cmacop.files.fsutil import sha256
 
 
@@ -76,7 +76,10 @@ def file_sha256(path: Path) -> str:
     try:
         return sha256(path)
     except OSError as exc:
-        raise DataFileError(f"{path} : fichier illisible ({exc.strerror})") from None
+        raise DataFileError(
+            f"{path} : fichier illisible ({os_error_text(exc)})",
+            hint=os_error_hint(exc, str(path.parent), writing=False),
+        ) from None
 
 
 def input_files(used: list[tuple[str, Path | None]]) -> list[InputFile]:

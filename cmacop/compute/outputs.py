@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cmacop.errors import CmacopError
+from cmacop.errors import CmacopError, folder_error
 from cmacop.files.fsutil import sha256, write_bytes_atomic
 from cmacop.french import to_csv, to_json
 
@@ -107,8 +107,5 @@ def write_outputs(results: YearResults, out_dir: str | Path) -> list[Path]:
             write_bytes_atomic(out / name, data)
             written.append(out / name)
     except OSError as exc:
-        raise OutputError(
-            f"écriture impossible dans le dossier de sortie {out} ({exc.strerror or exc})",
-            hint="Vérifiez le chemin (--out), les droits d'écriture et la place disponible.",
-        ) from None
+        raise folder_error(exc, cls=OutputError) from None
     return written

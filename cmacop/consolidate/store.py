@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from cmacop.campaign.layout import AUDIT, DATA, DEPOSITS, FINDINGS, STORE_DIR, STORE_LOCK
-from cmacop.errors import CmacopError
+from cmacop.errors import CmacopError, failed_folder, folder_error
 from cmacop.files.fsutil import write_with
 from cmacop.files.lockfile import hold, holder_text, is_stale, read_holder
 
@@ -112,12 +112,17 @@ class StoreError(CmacopError):
     exit_code = 4
 
 
-def unwritable(root: Path, exc: OSError) -> StoreError:
+def unwritable(root: Path, exc: OSError) -> CmacopError:
     """A French error for a store folder the system refuses to write (rights, disk, path)."""
-    return StoreError(
-        f"écriture impossible dans le dépôt de consolidation {root} ({exc.strerror or exc})",
-        hint="Vérifiez le chemin (--store), les droits d'écriture et la place disponible.",
+    return folder_error(
+        exc, folder=_folder_of(root, exc), label="le dépôt de consolidation", cls=StoreError
     )
+
+
+def _folder_of(root: Path, exc: OSError) -> str:
+    """The store's folder the error names (``…/donnees/annee=2024``), else the store's root."""
+    found = failed_folder(exc)
+    return str(found if found is not None else root)
 
 
 def empty(table: str) -> pl.DataFrame:

@@ -15,7 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from cmacop.errors import DataFileError
+from cmacop.errors import DataFileError, library_error_text
 from cmacop.files.fsutil import sha256
 from cmacop.resources import data_dir
 
@@ -258,7 +258,9 @@ def _load(path: Path) -> Catalogue:
     except FileNotFoundError:
         raise DataFileError(f"catalogue introuvable : {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path.name} : fichier TOML illisible ({exc})") from None
+        raise DataFileError(
+            f"{path.name} : fichier TOML illisible, {library_error_text(exc)}"
+        ) from None
 
     head = _Reader(path, "[catalogue]", raw.get("catalogue", {}))
     axes = tuple(_axis(path, i, e) for i, e in enumerate(raw.get("axes", [])))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cmacop.errors import DataFileError
+from cmacop.errors import DataFileError, library_error_text
 from cmacop.resources import data_dir
 
 KINDS = {"CMAR": "CMAR", "CM": "CM", "tete_de_reseau": "tête de réseau"}
@@ -88,7 +88,9 @@ def _load(path: Path) -> Registry:
     except FileNotFoundError:
         raise DataFileError(f"registre des chambres introuvable : {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"{path.name} : fichier TOML illisible ({exc})") from None
+        raise DataFileError(
+            f"{path.name} : fichier TOML illisible, {library_error_text(exc)}"
+        ) from None
     chambers = []
     seen: set[str] = set()
     for pos, entry in enumerate(raw.get("chambres", [])):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from cmacop.errors import InputFileError
+from cmacop.errors import InputFileError, os_error_hint, os_error_text
 
 # Spaces French software puts between thousands: space, no-break space, narrow no-break space.
 GROUP_SPACES = " \u00a0\u202f"
@@ -75,7 +75,10 @@ def read_csv(path: Path, data: bytes | None = None) -> CsvTable:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputFileError(f"{path} : fichier illisible ({exc.strerror})") from None
+            raise InputFileError(
+                f"{path} : fichier illisible ({os_error_text(exc)})",
+                hint=os_error_hint(exc, str(path.parent), writing=False),
+            ) from None
     text, encoding = decode(data)
     if "\x00" in text:
         raise InputFileError(

@@ -19,7 +19,7 @@ from cmacop.campaign.config import Config
 from cmacop.campaign.layout import REPORTS_DIR, beside_store
 from cmacop.campaign.settings import Settings, settings_for
 from cmacop.compute.outputs import OutputError, write_outputs
-from cmacop.errors import CmacopError, UsageError
+from cmacop.errors import CmacopError, UsageError, folder_error
 from cmacop.files.fsutil import write_text_atomic, write_with
 from cmacop.render.inputs import ReportInputs
 
@@ -93,10 +93,7 @@ def parse_formats(formats: str | Iterable[str]) -> tuple[str, ...]:
 
 def _unwritable(path: Path, exc: OSError) -> CmacopError:
     """The same error as ``cmacop compute`` gives for an output it cannot write (exit 4)."""
-    return OutputError(
-        f"écriture impossible de {path} ({exc.strerror or exc})",
-        hint="Vérifiez le chemin (--out), les droits d'écriture et la place disponible.",
-    )
+    return folder_error(exc, folder=str(path.parent), cls=OutputError)
 
 
 def _com_chambers(inputs: ReportInputs, chambers: Sequence[str] | None) -> list[str]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from cmacop.campaign.layout import LOG_FILE
-from cmacop.errors import CmacopError
+from cmacop.errors import CmacopError, folder_error
 
 LOG_NAME = LOG_FILE
 LEVELS = {
@@ -70,10 +70,8 @@ class Journal:
                 encoding="utf-8",
             )
         except OSError as exc:
-            raise JournalError(
-                f"écriture impossible dans le journal {self.path} ({exc.strerror or exc})",
-                hint="Vérifiez le dossier « campagne.journal » de cmacop.toml, les droits "
-                "d'écriture et la place disponible.",
+            raise folder_error(
+                exc, folder=str(self.path.parent), label="le journal", cls=JournalError
             ) from None
         handler.setFormatter(_Formatter())
         self._handler = handler

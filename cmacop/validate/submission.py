@@ -21,7 +21,7 @@ from cmacop.cop.contract import (
     SHEET_INDICATORS,
     SHEET_META,
 )
-from cmacop.errors import InputFileError
+from cmacop.errors import InputFileError, os_error_hint, os_error_text
 from cmacop.files.xlsxread import RawCell, RawSheet, column_letter, read_xlsx
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -97,7 +97,10 @@ def read_submission(path: str | Path, data: bytes | None = None) -> Submission:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputFileError(f"{path} : fichier illisible ({exc.strerror})") from None
+            raise InputFileError(
+                f"{path} : fichier illisible ({os_error_text(exc)})",
+                hint=os_error_hint(exc, str(path.parent), writing=False),
+            ) from None
     suffix = path.suffix.lower()
     if suffix in XLSX_SUFFIXES:
         return _from_workbook(path, data)
