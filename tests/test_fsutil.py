@@ -61,3 +61,85 @@ def test_sha256_of_bytes_and_of_a_file_agree(tmp_path):
     data = os.urandom(3 << 20)  # more than one block
     (tmp_path / "f").write_bytes(data)
     assert sha256(data) == sha256(tmp_path / "f") == __import__("hashlib").sha256(data).hexdigest()
+
+
+# --------------------------------------------------------------------------- a full or read-only drive
+
+
+def _frame():
+    import polars as pl
+
+    return pl.DataFrame({"a": [f"{i:07d}" * 3 for i in range(200_000)]})
+
+
+def test_a_parquet_write_on_a_full_drive_is_no_space_left_not_a_compute_error(tmp_path):
+    """polars raises ComputeError when the disk fills while it writes Parquet: the write is
+    checked against the disk and reported as the disk's errno."""
+    import errno
+
+    from drive import tmpfs
+
+    from cmacop.files.fsutil import write_with
+
+    frame = _frame()
+    with tmpfs(tmp_path / "partage", "300k") as drive:
+        target = drive.path / "donnees" / "annee=2024" / "data.parquet"
+        with pytest.raises(OSError) as exc:
+            write_with(target, lambda tmp: frame.write_parquet(tmp, compression="uncompressed"))
+        assert exc.value.errno == errno.ENOSPC and exc.value.filename == str(target)
+        assert list(target.parent.iterdir()) == []  # no temporary file left
+
+
+def test_the_disk_says_why_a_write_failed(tmp_path):
+    import errno
+
+    from drive import tmpfs
+
+    from cmacop.files.fsutil import disk_cause
+
+    with tmpfs(tmp_path / "partage", "1m") as drive:
+        assert disk_cause(drive.path) is None
+        drive.fill()
+        assert disk_cause(drive.path) == errno.ENOSPC
+        drive.free()
+        drive.read_only()
+        assert disk_cause(drive.path) == errno.EROFS
+        drive.read_only(False)
+        assert disk_cause(drive.path) is None
+
+
+@pytest.mark.parametrize("code", ["ENOSPC", "EDQUOT", "EACCES", "EROFS"])
+def test_a_library_failure_on_a_refusing_drive_becomes_its_errno(tmp_path, monkeypatch, code):
+    """The same on any machine: the simulated drive refuses the probe with each errno."""
+    import errno
+
+    from drive import FakeDrive
+
+    from cmacop.files.fsutil import write_with
+
+    fake = FakeDrive(monkeypatch)
+    target = tmp_path / "sortie" / "data.parquet"
+    target.parent.mkdir()
+
+    class ComputeError(Exception):  # what polars raises, as seen from here
+        pass
+
+    def writer(tmp):
+        fake.refuse(tmp_path / "sortie", getattr(errno, code))
+        raise ComputeError("parquet: File out of specification: Invalid thrift")
+
+    with pytest.raises(OSError) as exc:
+        write_with(target, writer)
+    assert exc.value.errno == getattr(errno, code)
+    assert isinstance(exc.value.__cause__, ComputeError)
+
+
+def test_a_library_failure_the_disk_does_not_explain_is_left_as_it_is(tmp_path):
+    from cmacop.files.fsutil import write_with
+
+    def writer(tmp):
+        raise ValueError("un vrai bogue")
+
+    with pytest.raises(ValueError, match="un vrai bogue"):
+        write_with(tmp_path / "x.parquet", writer)
+    assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import CONFIG_HELP, _json, _out, app, examples
+from cmacop.cli.common import CONFIG_HELP, _err, _json, _out, app, examples
 
 
 class ReportFormat(StrEnum):
@@ -89,5 +89,15 @@ def validate_cmd(
         from cmacop.cli.show_validation import plain_lines
 
         _out("\n".join(plain_lines(report)) + "\n")
+    from cmacop.french import safe_text
+
+    for failed in report.feedback_errors:
+        assert failed.feedback_error is not None
+        error = failed.feedback_error
+        _err(
+            f"Erreur : classeur annoté de {safe_text(failed.display)} non écrit : {error.message}\n"
+        )
+        if error.hint:
+            _err(f"  → {error.hint}\n")
     if report.exit_code:
         raise typer.Exit(report.exit_code)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import os
@@ -10,6 +11,8 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from cmacop.files.names import temp_name_part
 
 
 @contextlib.contextmanager
@@ -22,24 +25,79 @@ def atomic_path(target: Path, *, durable: bool = True) -> Iterator[Path]:
     :func:`flush_to_disk` before recording them as done (a killed process loses
     nothing either way: only a power cut between the rename and that flush could
     leave an empty file, and the batch is then not recorded as done).
+
+    The temporary name is short (``.<start of the name>.XXXXXXXX.tmp``), whatever the
+    target's length. A writer failing with something other than an ``OSError`` (polars
+    raises ``ComputeError`` when the disk fills during a Parquet write) is checked
+    against the disk: a full, read-only or forbidden folder becomes the ``OSError`` it is.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{temp_name_part(target.name)}.", suffix=".tmp", dir=target.parent
+    )
     os.close(fd)
     tmp_path = Path(tmp)
-    # mkstemp creates 0600 files: give them the usual permissions (0666 less the umask) so
-    # colleagues on the shared drive can read what cmacop publishes.
-    os.chmod(tmp_path, 0o666 & ~_umask())
     try:
+        # mkstemp creates 0600 files: give them the usual permissions (0666 less the
+        # umask) so colleagues on the shared drive can read what cmacop publishes.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         yield tmp_path
         if durable:
             with open(tmp_path, "rb+") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp_path, target)
+    except OSError:
+        raise
+    except Exception as exc:
+        # Diagnosed while the temporary file still holds what was written.
+        cause = disk_cause(target.parent)
+        if cause is None:
+            raise
+        raise OSError(cause, os.strerror(cause), str(target)) from exc
     finally:
-        if tmp_path.exists():
+        with contextlib.suppress(OSError):
             tmp_path.unlink()
+
+
+# A write probe this size, and free space under this, mean the disk is full.
+PROBE_BYTES = 64 * 1024
+LOW_SPACE_BYTES = 1024 * 1024
+
+
+def disk_cause(folder: Path) -> int | None:
+    """Why writing in ``folder`` fails, as the disk says it (an errno); None if it does not.
+
+    Only called after a write failed: a probe file is written and synced (the system's
+    own answer: ENOSPC, EDQUOT, EROFS, EACCES…), then the file system's flags and free
+    space are read.
+    """
+    probe: str | None = None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".cmacop-sonde.", suffix=".tmp", dir=folder)
+        try:
+            left = memoryview(bytes(PROBE_BYTES))
+            while left:
+                left = left[os.write(fd, left) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        if exc.errno is not None:
+            return exc.errno
+    finally:
+        if probe is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: Windows has no statvfs
+        return None
+    if st.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    if st.f_bavail * st.f_frsize < LOW_SPACE_BYTES or (st.f_files and not st.f_favail):
+        return errno.ENOSPC
+    return None
 
 
 def _umask() -> int:

@@ -21,7 +21,7 @@ from cmacop.campaign.statuses import INVALID, REPLACED, VALID
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.contract import SHEET_META, check_year
 from cmacop.cop.registry import Registry, load_registry
-from cmacop.errors import InputFileError
+from cmacop.errors import CmacopError, InputFileError, os_error_hint, os_error_text
 from cmacop.files.fsutil import sha256
 from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, UnsafeWorkbookError
 from cmacop.validate.checks import Context, FileCheck, Record
@@ -58,6 +58,8 @@ class FileResult:
     strict: bool = False
     feedback: Path | None = None
     replaced_by: str | None = None  # a later version of the same chamber and year
+    # Why the feedback asked for could not be written (its folder, the cause, what to do).
+    feedback_error: CmacopError | None = field(default=None, compare=False)
     # The parsed values, for consolidation (not part of the JSON report).
     records: tuple[Record, ...] = field(default=(), repr=False, compare=False)
 
@@ -99,6 +101,7 @@ class FileResult:
             "avertissements": self.warnings,
             "justifies": self.justified,
             "retour": str(self.feedback) if self.feedback else None,
+            "retour_impossible": self.feedback_error.message if self.feedback_error else None,
             "constats": [f.to_dict() for f in self.findings],
         }
 
@@ -134,8 +137,16 @@ class ValidationReport:
         return tuple(f for result in self.files for f in result.findings)
 
     @property
+    def feedback_errors(self) -> tuple[FileResult, ...]:
+        """The files whose feedback workbook could not be written."""
+        return tuple(f for f in self.files if f.feedback_error is not None)
+
+    @property
     def exit_code(self) -> int:
-        """0 when every current file is valid, 1 otherwise (warnings count with ``strict``)."""
+        """0 when every current file is valid, 1 otherwise (warnings count with ``strict``);
+        4 when a feedback workbook asked for could not be written."""
+        if self.feedback_errors:
+            return 4
         return 0 if all(f.valid for f in self.current) else 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -172,6 +183,7 @@ class Source:
     submission: Submission | None = None
     mtime_ns: int | None = None  # as listed before reading (orders versions)
     received: datetime | None = None  # its date of receipt, when the caller knows it
+    output: Path | None = None  # where to write its feedback (default: named after the file)
 
 
 def validate_paths(
@@ -245,16 +257,21 @@ def validate_paths(
         fc.findings.sort(key=lambda f: sort_key(f, _SHEET_ORDER))
         fc.findings = group_ids(fc.findings)
     written: dict[int, Path] = {}
+    failed: dict[int, CmacopError] = {}
     if out is not None:
         from cmacop.validate.feedback import write_feedback
 
         root = Path(feedback_root) if feedback_root is not None else None
-        written = write_feedback(checks, out, root)
-    results = tuple(_result(fc, strict, written.get(fc.index)) for fc in checks)
+        written, failed = write_feedback(checks, out, root)
+    results = tuple(
+        _result(fc, strict, written.get(fc.index), failed.get(fc.index)) for fc in checks
+    )
     return ValidationReport(results, tuple(skipped), strict, year)
 
 
-def _result(fc: FileCheck, strict: bool, feedback: Path | None) -> FileResult:
+def _result(
+    fc: FileCheck, strict: bool, feedback: Path | None, error: CmacopError | None = None
+) -> FileResult:
     return FileResult(
         path=fc.path,
         display=fc.display,
@@ -268,6 +285,7 @@ def _result(fc: FileCheck, strict: bool, feedback: Path | None) -> FileResult:
         strict=strict,
         feedback=feedback,
         replaced_by=fc.replaced_by,
+        feedback_error=error,
         records=tuple(fc.records),
     )
 
@@ -290,6 +308,7 @@ def _check_file(index: int, item: Path | Source, ctx: Context, *, keep: bool) ->
         data: bytes | None = item.data
         fc.sha256 = item.sha256
         fc.mtime_ns = item.mtime_ns if item.mtime_ns is not None else _mtime(path)
+        fc.output = item.output
     else:
         data = _read(fc)
     if data is None:
@@ -333,7 +352,9 @@ def _read(fc: FileCheck) -> bytes | None:
         fc.sha256 = sha256(path)
     except OSError as exc:
         fc.add(
-            "E-STRUCT-002", f"fichier illisible ({exc.strerror})", "Vérifiez les droits d'accès."
+            "E-STRUCT-002",
+            f"fichier illisible ({os_error_text(exc)})",
+            os_error_hint(exc, str(path.parent), writing=False),
         )
         return None
     if not supported:

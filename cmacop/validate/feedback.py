@@ -19,7 +19,6 @@ result. A workbook neither can open gets the ``Contrôles`` sheet alone.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import warnings
@@ -29,7 +28,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from cmacop.campaign.layout import FEEDBACK_SUFFIX
+from cmacop.errors import CmacopError, failed_folder, folder_error
 from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
+from cmacop.files.names import NAME_MAX, name_limit, safe_component, safe_stem
 from cmacop.files.xlsxpatch import (
     Mark,
     NewCell,
@@ -58,40 +59,74 @@ _SEVERITY = {severity: Style(top=True, fill=rgb) for severity, rgb in FILLS.item
 _SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 
 
-def feedback_name(path: Path, used: set[str]) -> str:
-    """``COM_2024_CMAR-84.xlsx`` → ``COM_2024_CMAR-84_controle.xlsx`` (numbered if taken)."""
-    name = f"{path.stem}{FEEDBACK_SUFFIX}"
+# Room kept after a stem for the longest suffix cmacop adds (``_2`` then ``_controle.xlsx``).
+SUFFIX_ROOM = len(f"_99{FEEDBACK_SUFFIX}".encode())
+
+
+def output_stem(path: Path, limit: int = NAME_MAX, *, tag: bool = False) -> str:
+    """The stem of what cmacop writes for ``path``: its own stem when safe (``names.py``);
+    ``tag``: with the hash of its name in any case (its own stem is another file's)."""
+    return safe_stem(path.stem, full_name=path.name, reserve=SUFFIX_ROOM, limit=limit, tag=tag)
+
+
+def feedback_name(path: Path, used: set[str], limit: int = NAME_MAX) -> str:
+    """``COM_2024_CMAR-84.xlsx`` → ``COM_2024_CMAR-84_controle.xlsx`` (numbered if taken);
+    ``-rf.xlsx`` → ``_rf_<hash>_controle.xlsx`` (see :func:`output_stem`)."""
+    stem = output_stem(path, limit)
+    name = f"{stem}{FEEDBACK_SUFFIX}"
     n = 2
     while name.lower() in used:
-        name = f"{path.stem}_{n}{FEEDBACK_SUFFIX}"
+        name = f"{stem}_{n}{FEEDBACK_SUFFIX}"
         n += 1
     used.add(name.lower())
     return name
 
 
+def feedback_folder(path: Path, out_dir: Path, root: Path | None) -> Path:
+    """``out_dir`` and the sub-folders ``path`` has under ``root`` (made safe), if any."""
+    if root is None:
+        return out_dir
+    try:
+        parts = path.parent.relative_to(root).parts
+    except ValueError:
+        return out_dir
+    return out_dir.joinpath(*(safe_component(p) for p in parts))
+
+
 def write_feedback(
     files: Sequence[FileCheck], out_dir: Path, root: Path | None = None
-) -> dict[int, Path]:
-    """Write one feedback workbook per file into ``out_dir``; file index → path written.
+) -> tuple[dict[int, Path], dict[int, CmacopError]]:
+    """Write one feedback workbook per file into ``out_dir``: (file index → path written,
+    file index → why it could not be written).
 
     ``root``: the folder the files were deposited in; a file in a sub-folder of it gets
     its feedback in the same sub-folder of ``out_dir`` (``depot/2024/CMAR-84/bilan.xlsx``
     → ``retours/2024/CMAR-84/bilan_controle.xlsx``), so that two chambers' files of the
-    same name never share a feedback name, from one run to the next.
+    same name never share a feedback name, from one run to the next. A file whose
+    feedback cannot be written (rights on its sub-folder, full disk) does not stop the
+    others: the French error is returned for it.
     """
     written: dict[int, Path] = {}
+    failed: dict[int, CmacopError] = {}
     used: dict[Path, set[str]] = defaultdict(set)
+    limits: dict[Path, int] = {}
     for fc in files:
-        folder = out_dir
-        if root is not None:
-            with contextlib.suppress(ValueError):
-                folder = out_dir / fc.path.parent.relative_to(root)
-        target = folder / feedback_name(fc.path, used[folder])
-        write_bytes_atomic(target, feedback_workbook(fc), durable=False)
+        if fc.output is not None:
+            target = fc.output
+        else:
+            folder = feedback_folder(fc.path, out_dir, root)
+            if folder not in limits:
+                limits[folder] = name_limit(folder)
+            target = folder / feedback_name(fc.path, used[folder], limits[folder])
+        try:
+            write_bytes_atomic(target, feedback_workbook(fc), durable=False)
+        except OSError as exc:
+            failed[fc.index] = folder_error(exc, folder=str(failed_folder(exc) or target.parent))
+            continue
         written[fc.index] = target
     if written:
         flush_to_disk(out_dir)  # the batch made durable at once, before it is recorded as sent
-    return written
+    return written, failed
 
 
 def feedback_workbook(fc: FileCheck) -> bytes:

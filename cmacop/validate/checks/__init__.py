@@ -104,6 +104,7 @@ class FileCheck:
     replaced_by: str | None = None  # a later version of the same chamber and year
     # Cells that have an error: no further check reports anything there (one cause each).
     failed: set[tuple[Any, ...]] = field(default_factory=set)
+    output: Path | None = None  # where its feedback goes, when the caller chose (cmacop run)
 
     def has_error(self, cell: Cell | None) -> bool:
         """Whether ``cell`` already has an error (its value is not to be judged further)."""
