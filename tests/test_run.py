@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
@@ -438,12 +439,17 @@ def test_an_unreadable_file_is_an_error_in_the_log_and_exit_1(processed_campaign
     monkeypatch.setattr(cmacop.run.nightly, "read_stable", denied)
     result = run_campaign(processed_campaign)
     assert result.exit_code == 1
+    # The reason names the file and the cause, and says what to do (issue #15).
+    reason = (
+        "lecture impossible de depot/2024/COM_2024_CMAR-84_v2.xlsx (droits insuffisants) — "
+        f"Donnez à l'utilisateur {getpass.getuser()} le droit de lire "
+        "depot/2024/COM_2024_CMAR-84_v2.xlsx."
+    )
     assert [(u.key, u.reason) for u in result.unreadable] == [
-        ("2024/COM_2024_CMAR-84_v2.xlsx", "lecture impossible (droits insuffisants)")
+        ("2024/COM_2024_CMAR-84_v2.xlsx", reason)
     ]
     assert (
-        f"ERREUR [{os.getpid()}] fichier illisible : 2024/COM_2024_CMAR-84_v2.xlsx — "
-        "lecture impossible (droits insuffisants)"
+        f"ERREUR [{os.getpid()}] fichier illisible : 2024/COM_2024_CMAR-84_v2.xlsx — {reason}"
     ) in "\n".join(log_lines(processed_campaign))
 
 

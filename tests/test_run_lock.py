@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cmacop.cli import main
-from cmacop.run.nightly import RUN_LOCK_NAME, RunError, RunLockedError, run_campaign
+from cmacop.run.nightly import RUN_LOCK_NAME, RunLockedError, run_campaign
 
 HOLD = (
     "import sys, time\nfrom pathlib import Path\nfrom cmacop.run.nightly import run_lock\n"
@@ -122,7 +122,7 @@ def test_the_run_lock_is_not_the_store_lock(processed_campaign):
 
 @pytest.mark.parametrize(
     ("code", "french"),
-    [(errno.EROFS, "lecteur en lecture seule"), (errno.ENOSPC, "plus de place sur le disque")],
+    [(errno.EROFS, "partage en lecture seule"), (errno.ENOSPC, "plus de place sur le disque")],
 )
 def test_a_read_only_or_full_disk_is_a_french_error_and_the_store_is_intact(
     processed_campaign, revise, monkeypatch, tree_digest, capsys, code, french
@@ -141,11 +141,17 @@ def test_a_read_only_or_full_disk_is_a_french_error_and_the_store_is_intact(
     monkeypatch.undo()
     assert exc.value.code == 4
     err = capsys.readouterr().err
-    assert err.startswith("Erreur : opération impossible sur ") and f"({french})" in err
+    # The step, the store's folder and the cause (issue #15: « partage en lecture seule »).
+    first = (
+        "Erreur : contrôle et consolidation 2024, lot 1/1 : écriture impossible dans le "
+        f"dépôt de consolidation consolidation ({french}) — exécution interrompue"
+    )
+    assert err.startswith(first)
+    assert "Puis relancez « cmacop run » : il reprend où il s'est arrêté." in err
     assert "Traceback" not in err
     assert tree_digest(store) == before
     log = (processed_campaign / "journal" / "cmacop.log").read_text(encoding="utf-8")
-    assert f"ERREUR [{os.getpid()}] opération impossible sur " in log
+    assert f"ERREUR [{os.getpid()}] {first.removeprefix('Erreur : ')}" in log
     # The disk is writable again: the next run does the work (bilans aside: a year without data).
     result = run_campaign(processed_campaign, year=2022)
     assert [(f.file, f.outcome) for f in result.files] == [
@@ -162,13 +168,27 @@ def test_a_file_where_the_feedback_folder_should_be_is_a_french_error(
     shutil.rmtree(retours)
     retours.write_text("pas un dossier", encoding="utf-8")
     before = tree_digest(processed_campaign / "consolidation")
-    with pytest.raises(RunError) as exc:
-        run_campaign(processed_campaign)
-    assert exc.value.exit_code == 4
-    assert exc.value.message.startswith(
-        f"opération impossible sur {retours / '2024'} (un fichier occupe la place d'un dossier)"
+    # Issue #15: not a stop of the run; the deposit is left for the next run (exit 5).
+    result = run_campaign(processed_campaign, year=2022)
+    assert result.exit_code == 5
+    [report] = result.files
+    assert report.outcome == "non traité" and report.problem is not None
+    assert report.problem.folder == "retours"
+    assert report.problem.cause == (
+        "écriture impossible dans retours (un fichier occupe la place d'un dossier)"
     )
-    assert tree_digest(processed_campaign / "consolidation") == before
+    assert tree_digest(processed_campaign / "consolidation") == {
+        k: v
+        for k, v in tree_digest(processed_campaign / "consolidation").items()
+        if k == ".cmacop-run.json"
+    } | {k: v for k, v in before.items() if k != ".cmacop-run.json"}
+    # The folder fixed, the next run consolidates it as a clean run would.
+    retours.unlink()
+    again = run_campaign(processed_campaign, year=2022)
+    assert [(f.file, f.outcome) for f in again.files] == [
+        ("depot/2024/COM_2024_CMAR-84_v2.xlsx", "remplaçant")
+    ]
+    assert again.exit_code == 0
 
 
 def test_an_unwritable_journal_is_a_french_error_on_stderr(processed_campaign, capsys):

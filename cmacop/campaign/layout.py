@@ -36,6 +36,7 @@ STORE_LOCK = ".cmacop.lock"
 RUN_LOCK = ".cmacop-run.lock"
 RUN_MANIFEST = ".cmacop-run.json"
 LOG_FILE = "cmacop.log"
+RUN_RECORD = "derniere_execution.json"  # the last run's record, beside the journal
 
 # Written beside a chamber's file in retours/<année>/.
 FEEDBACK_SUFFIX = "_controle.xlsx"  # the annotated copy

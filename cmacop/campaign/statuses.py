@@ -21,6 +21,9 @@ ADDED = "ajouté"
 REPLACING = "remplaçant"
 UNCHANGED = "inchangé"
 OUTCOMES = (ADDED, REPLACING, UNCHANGED, REPLACED, REJECTED)
+# Not recorded: its annotated copy could not be written (the next run takes it again).
+NOT_RECORDED = "non traité"
+ACCEPTED_OUTCOMES = (ADDED, REPLACING, UNCHANGED, REPLACED)
 
 # Where a chamber stands for a year (completeness).
 TRANSMITTED = "transmis"

@@ -43,16 +43,24 @@ def run_summary(result: RunResult) -> str:
             f"Rien de nouveau : {plural(result.unchanged, 'fichier déjà traité', 'fichiers déjà traités')}."
         )
     else:
-        rejected = len(result.rejected)
+        rejected, later = len(result.rejected), len(result.not_recorded)
+        accepted = len(result.files) - rejected - later
         lines.append(
             f"{plural(len(result.files), 'dépôt traité', 'dépôts traités')} : "
-            f"{plural(len(result.files) - rejected, 'accepté')}, {plural(rejected, 'rejeté')} ; "
-            f"{plural(result.unchanged, 'déjà traité', 'déjà traités')} auparavant."
+            f"{plural(accepted, 'accepté')}, {plural(rejected, 'rejeté')}"
+            + (f", {plural(later, 'non traité')} (repris au prochain passage)" if later else "")
+            + f" ; {plural(result.unchanged, 'déjà traité', 'déjà traités')} auparavant."
         )
     deposit = result.deposit or root
     if result.pending:
         lines.append(settling_text(len(result.pending), result.settle_seconds) + " :")
         lines += [f"  {openable(deposit, left.key)} — {left.reason}" for left in result.pending]
+    if result.held:
+        lines.append(
+            f"{plural(len(result.held), 'fichier')} en attente derrière un dépôt non traité de la "
+            "même chambre, repris au prochain passage :"
+        )
+        lines += [f"  {openable(deposit, left.key)}" for left in result.held]
     for left in result.unreadable:
         lines.append(f"Illisible : {openable(deposit, left.key)} — {left.reason}")
     lines.append(reports_line(result.reports, result.year, root))
@@ -60,9 +68,15 @@ def run_summary(result: RunResult) -> str:
 
 
 def problems_line(result: RunResult) -> str:
-    """One line for stderr when the run exits with 1 (shown even with ``--quiet``)."""
+    """What stderr says when the run exits with 1 or 5 (shown even with ``--quiet``): one
+    line, then each thing to fix on the drive (its folder, cause and what to do) once."""
     parts, where = [], []
     root = result.root
+    if result.not_recorded:
+        parts.append(plural(len(result.not_recorded), "dépôt non traité", "dépôts non traités"))
+    others = len(result.all_problems) - sum(1 for f in result.files if f.problem)
+    if others:
+        parts.append(plural(others, "autre problème", "autres problèmes"))
     if result.rejected:
         parts.append(plural(len(result.rejected), "dépôt rejeté", "dépôts rejetés"))
         folders = sorted(
@@ -78,7 +92,14 @@ def problems_line(result: RunResult) -> str:
     where.append(
         f"détail dans le journal {openable(root, result.log) if result.log else 'cmacop.log'}"
     )
-    return f"Attention : {', '.join(parts)} ({', '.join(where)}).\n"
+    lines = [f"Attention : {', '.join(parts)} ({', '.join(where)})."]
+    seen = set()
+    for problem in result.all_problems:
+        if (problem.folder, problem.cause) in seen:
+            continue
+        seen.add((problem.folder, problem.cause))
+        lines.append(f"À faire : {problem.cause}" + (f" → {problem.hint}" if problem.hint else ""))
+    return "\n".join(lines) + "\n"
 
 
 def run_tables(result: RunResult) -> list[Any]:
@@ -144,10 +165,24 @@ def status_summary(status: CampaignStatus) -> str:
     run = status.last_run
     if run:
         when = _moment(datetime.fromisoformat(run["debut"]))
-        lines.append(
-            f"Dernier traitement : {when}, {plural(run['traites'], 'dépôt')}, "
-            f"code de sortie {run['code_sortie']}."
-        )
+        stop = run.get("interruption")
+        if isinstance(stop, dict):
+            lines.append(
+                f"Dernier traitement : {when}, interrompu (code de sortie "
+                f"{run.get('code_sortie')}) à l'étape « {stop.get('etape')} » : "
+                f"{stop.get('cause')}."
+            )
+            if stop.get("conseil"):
+                lines.append(f"  → {stop['conseil']}")
+        else:
+            lines.append(
+                f"Dernier traitement : {when}, {plural(run.get('traites', 0), 'dépôt')}, "
+                f"code de sortie {run.get('code_sortie')}."
+            )
+        for problem in run.get("problemes") or []:
+            lines.append(f"À faire — {problem.get('etape')} : {problem.get('cause')}.")
+            if problem.get("conseil"):
+                lines.append(f"  → {problem['conseil']}")
     else:
         lines.append("Aucun traitement par « cmacop run » pour l'instant.")
     lines.append(reports_line(status.reports, status.year, status.root))

@@ -52,6 +52,7 @@ class FileOutcome:
     outcome: str  # ajouté, remplaçant, inchangé or rejeté
     findings: tuple[FileFinding, ...]
     replaced_sha256: str | None = None
+    error: str | None = None  # not recorded (« non traité »): why
 
     @property
     def errors(self) -> int:
@@ -68,6 +69,7 @@ class FileOutcome:
             "sha256": self.sha256,
             "resultat": self.outcome,
             "sha256_remplace": self.replaced_sha256,
+            "erreur": self.error,
             "erreurs": self.errors,
             "avertissements": self.warnings,
             "constats": [f.to_dict() for f in self.findings],

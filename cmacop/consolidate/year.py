@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.settings import Settings, TargetKey, settings_for
-from cmacop.campaign.statuses import OUTCOMES, REJECTED
+from cmacop.campaign.statuses import NOT_RECORDED, OUTCOMES, REJECTED
 from cmacop.consolidate.completeness import Completeness, completeness
 from cmacop.consolidate.exports import exports_missing, write_store_exports
 from cmacop.consolidate.merge import YearTables
-from cmacop.consolidate.outcomes import AuditLine, FileOutcome
+from cmacop.consolidate.outcomes import AuditLine, FileOutcome, findings_of
 from cmacop.consolidate.store import STORE_DIRNAME, Store, unwritable
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.contract import check_year
@@ -59,7 +59,10 @@ class ConsolidationResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when a file was rejected (data errors found), else 0."""
+        """1 when a file was rejected (data errors found), else 0; 4 when a file was not
+        recorded because its annotated copy could not be written."""
+        if any(f.outcome == NOT_RECORDED for f in self.files):
+            return 4
         return 1 if self.rejected else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,7 +70,11 @@ class ConsolidationResult:
             "annee": self.year,
             "depot": str(self.store),
             "fichiers": [f.to_dict() for f in self.files],
-            "totaux": {s: sum(1 for f in self.files if f.outcome == s) for s in OUTCOMES},
+            "totaux": {
+                s: n
+                for s in (*OUTCOMES, NOT_RECORDED)
+                if (n := sum(1 for f in self.files if f.outcome == s)) or s != NOT_RECORDED
+            },
             "audit": [a.to_dict() for a in self.audit],
             "completude": self.completeness.to_dict(),
             "ecrits": [str(p) for p in self.written],
@@ -230,14 +237,31 @@ def consolidate_paths(
         )
         state = YearTables(st, year, now, received_dates(items, report, s))
         base = root.resolve().parent
+        named = [(r, _stored_name(r.path, base)) for r in report.files]
         # A chamber's versions in version order (validate/versions.py): the one a later
-        # version replaces first, so that the current one is consolidated last.
-        order = sorted(range(len(report.files)), key=lambda i: report.files[i].replaced_by is None)
-        applied = state.apply_all(
-            [(report.files[i], _stored_name(report.files[i].path, base)) for i in order]
+        # version replaces first, so that the current one is consolidated last. A file
+        # whose annotated copy could not be written is not recorded: its chamber would
+        # not be told. It is reported, and a later run takes it again.
+        order = sorted(
+            (i for i, (r, _) in enumerate(named) if r.feedback_error is None),
+            key=lambda i: named[i][0].replaced_by is None,
         )
+        applied = state.apply_all([named[i] for i in order])
         by_index = dict(zip(order, applied, strict=True))
-        outcomes = [by_index[i] for i in range(len(report.files))]
+        outcomes = [
+            by_index[i]
+            if i in by_index
+            else FileOutcome(
+                r.path,
+                n,
+                r.chamber,
+                r.sha256,
+                NOT_RECORDED,
+                findings_of(r),
+                error=r.feedback_error.message if r.feedback_error else None,
+            )
+            for i, (r, n) in enumerate(named)
+        ]
         try:
             written = state.commit()
             comp = completeness(st, year, registry=registry, catalogue=catalogue)

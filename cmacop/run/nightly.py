@@ -17,29 +17,31 @@ One pass, under the run lock ``.cmacop-run.lock`` of the campaign folder:
 Every file is written atomically and the manifest is saved after the work it
 records, so a run killed at any point — SIGKILL included — is completed by the next.
 
-Fault injection, for tests only: with ``CMACOP_TEST_KILL_AT=N`` in the environment the
-process kills itself (SIGKILL) just before its N-th atomic rename, that is between any
-two durable writes of the run.
+A deposit whose outputs cannot be written (rights on its folder, full drive) is left
+« non traité » for the next run and does not stop the others; bilans that cannot be
+written neither. Only what concerns the whole campaign (configuration, store, lock,
+``depot/``) stops the run: the error names the step, the folder and the cause.
+
+The run lock and the fault injection of the tests live in ``lock.py``, the names of
+the files sent back in ``outputs.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.config import Config
-from cmacop.campaign.layout import RUN_LOCK
 from cmacop.campaign.settings import campaign_year, check_layout, load_campaign
+from cmacop.campaign.statuses import NOT_RECORDED, REJECTED
 from cmacop.cop.contract import check_year
-from cmacop.errors import CmacopError
-from cmacop.files.lockfile import hold, holder_text
-from cmacop.french import plural
+from cmacop.errors import CmacopError, failed_folder, folder_error
+from cmacop.files.lockfile import holder_text
+from cmacop.french import plural, safe_text
 from cmacop.run.deposits import (
     CHANGED_WHILE_READING,
     Candidate,
@@ -52,19 +54,35 @@ from cmacop.run.deposits import (
     scan_deposit,
 )
 from cmacop.run.journal import Journal
+from cmacop.run.lock import (
+    KILL_ENV,
+    RUN_LOCK_NAME,
+    RunError,
+    RunLockedError,
+    fault_injection,
+    run_lock,
+    stopped,
+)
+from cmacop.run.outputs import assign_outputs
+from cmacop.run.receipts import receipt_path
+from cmacop.run.record import run_record, save_record
 from cmacop.run.result import (
+    FAILED,
     NO_DATA,
     UP_TO_DATE,
     FileReport,
+    Problem,
     ReportsOutcome,
     RunResult,
     relative,
     settling_text,
 )
 from cmacop.run.state import MANIFEST_NAME, FileState, RunState
-from cmacop.run.steps import Steps, errno_text
+from cmacop.run.steps import Steps
 
 __all__ = [
+    "KILL_ENV",
+    "RUN_LOCK_NAME",
     "FileReport",
     "ReportsOutcome",
     "RunError",
@@ -75,71 +93,7 @@ __all__ = [
     "run_lock",
 ]
 
-RUN_LOCK_NAME = RUN_LOCK
-KILL_ENV = "CMACOP_TEST_KILL_AT"
-
 Progress = Callable[[str, int, int], None]
-
-
-class RunLockedError(CmacopError):
-    """Another ``cmacop run`` works on this campaign (documented exit code 3)."""
-
-    code = "E-VERROU"
-    exit_code = 3
-
-
-class RunError(CmacopError):
-    """The campaign folder cannot be written or read (read-only or full drive…)."""
-
-    code = "E-EXECUTION"
-    exit_code = 4
-
-
-@contextlib.contextmanager
-def run_lock(
-    root: Path, *, on_stale: Callable[[dict[str, Any] | None], None] | None = None
-) -> Iterator[None]:
-    """Hold ``root/.cmacop-run.lock``: one run per campaign, a second one fails at once."""
-    path = root / RUN_LOCK_NAME
-
-    def locked(holder: dict[str, Any] | None) -> CmacopError:
-        who = f" ({holder_text(holder)})" if holder is not None else ""
-        return RunLockedError(
-            f"une autre exécution de « cmacop run » est en cours sur la campagne {root}{who}",
-            hint="Elle se termine d'elle-même : relancez plus tard. Si aucune exécution n'est "
-            f"en cours, supprimez le fichier {path}.",
-        )
-
-    def unwritable(exc: OSError) -> CmacopError:
-        return RunError(
-            f"écriture impossible dans le dossier de campagne {root} ({errno_text(exc)})",
-            hint="Vérifiez les droits d'écriture et la place disponible sur le lecteur.",
-        )
-
-    with hold(path, command="run", locked=locked, unwritable=unwritable, on_stale=on_stale):
-        yield
-
-
-@contextlib.contextmanager
-def _fault_injection() -> Iterator[None]:
-    """``CMACOP_TEST_KILL_AT=N``: SIGKILL just before the N-th ``os.replace`` (tests only)."""
-    raw = os.environ.get(KILL_ENV, "")
-    if not raw.isdigit():
-        yield
-        return
-    target, real, calls = int(raw), os.replace, [0]
-
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        calls[0] += 1
-        if calls[0] == target:
-            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
-        real(src, dst, *args, **kwargs)
-
-    os.replace = replace
-    try:
-        yield
-    finally:
-        os.replace = real
 
 
 def run_campaign(
@@ -156,30 +110,30 @@ def run_campaign(
     ``campagne.annee``); ``today`` the date printed on regenerated bilans.
     Raises :class:`RunLockedError` (exit 3) when another run holds the lock, a
     :class:`~cmacop.campaign.config.ConfigError` or :class:`RunError` (exit 4) when the
-    folder is unusable; each is also written to the log.
+    campaign cannot be processed (configuration, store, lock): the message names the
+    step, the folder and the cause; it is also written to the journal and to the last
+    run's record that ``cmacop statut`` shows. A deposit whose outputs cannot be written,
+    or bilans that cannot be written, do not stop the run: its result says so (exit 5).
     """
     check_year(year)  # a mistyped year is refused before the campaign is looked for
     cfg = load_campaign(config)
     year = campaign_year(cfg, year)
     with Journal(cfg.log_dir, max_bytes=cfg.log_max_bytes, backups=cfg.log_backups) as log:
+        current: _Pass | None = None
         try:
             check_layout(cfg)
-            with _fault_injection(), run_lock(cfg.root, on_stale=lambda h: _stale(log, h)):
-                return _Pass(cfg, year, today or date.today(), log, progress).run()
+            with fault_injection(), run_lock(cfg.root, on_stale=lambda h: _stale(log, h)):
+                current = _Pass(cfg, year, today or date.today(), log, progress)
+                return current.run()
         except RunLockedError as exc:
             log.warning(_line(exc))
             raise
-        except CmacopError as exc:
-            log.error(_line(exc))
-            raise
-        except OSError as exc:
-            error = RunError(
-                f"opération impossible sur {exc.filename or cfg.root} ({errno_text(exc)}) : "
-                "exécution interrompue, le travail fait jusque-là est conservé",
-                hint="Vérifiez les droits d'écriture et la place disponible, puis relancez "
-                "« cmacop run » : il reprend où il s'est arrêté.",
-            )
+        except (CmacopError, OSError) as exc:
+            step = current.step if current is not None else None
+            error, problem = stopped(cfg, step, exc)
             log.error(_line(error))
+            if current is not None:
+                current.record_stop(error, problem)
             raise error from None
         except KeyboardInterrupt:
             log.error("exécution interrompue (Ctrl-C) : la prochaine reprendra le travail")
@@ -206,8 +160,12 @@ class _Pass:
         self.progress = progress
         self.started = datetime.now(UTC)
         self.manifest = cfg.store / MANIFEST_NAME
+        self.step = "lecture de l'état des exécutions"
         self.state = RunState.load(self.manifest)
         self.steps = Steps(cfg, self.state, log, self.started)
+        self.done: list[FileReport] = []  # files processed so far
+        self.held: list[Left] = []  # files waiting behind their chamber's « non traité » one
+        self.problems: list[Problem] = []  # besides the files' own (bilans, accusés)
 
     def run(self) -> RunResult:
         cfg, log = self.cfg, self.log
@@ -216,16 +174,19 @@ class _Pass:
                 f"état des exécutions illisible ({self.manifest}) : chaque dépôt est "
                 "contrôlé à nouveau"
             )
+        self.step = f"lecture de {self.steps.rel(cfg.deposit)}/"
         scan = scan_deposit(cfg.deposit, settle_seconds=cfg.settle_seconds, exclude=cfg.feedback)
         fresh, unchanged, pending, unreadable, dirty = self._sort(scan.candidates, scan.pending)
         if pending:
             log.info(
                 f"{settling_text(len(pending), cfg.settle_seconds)} : "
-                + ", ".join(left.key for left in pending)
+                + ", ".join(safe_text(left.key) for left in pending)
             )
         for left in unreadable:
-            log.error(f"fichier illisible : {left.key} — {left.reason}")
+            log.error(f"fichier illisible : {safe_text(left.key)} — {left.reason}")
+        self.step = f"empreinte des entrées des bilans {self.year}"
         _, due = self.steps.reports_due(self.year)
+        receipts = self._receipts_due()
         result = RunResult(
             cfg.root,
             self.year,
@@ -239,8 +200,9 @@ class _Pass:
             settle_seconds=cfg.settle_seconds,
             log=relative(log.path, cfg.root),
         )
-        if not fresh and not due and not self.state.stale_exports:
+        if not fresh and not due and not self.state.stale_exports and not receipts:
             if dirty:
+                self.step = f"enregistrement de {self.steps.rel(self.manifest)}"
                 self.state.save(self.manifest)
             reports = self.steps.reports_outcome(self.year, UP_TO_DATE)
             state = "aucun à établir" if reports is None or reports.state == NO_DATA else "à jour"
@@ -255,33 +217,109 @@ class _Pass:
             f"{plural(len(fresh), 'fichier nouveau ou modifié', 'fichiers nouveaux ou modifiés')}, "
             f"campagne {cfg.root}, bilans {self.year}"
         )
+        self.step = "nettoyage des fichiers temporaires"
         self.steps.sweep()
+        self._rewrite_receipts(receipts)
         total = len(fresh)
         files = self._process(fresh)  # empties ``fresh``: each batch is let go once done
         self._tick(f"bilans {self.year}", total, total)
-        fingerprint, due = self.steps.reports_due(self.year)
-        reports = (
-            self.steps.build_reports(self.year, fingerprint, self.today)
-            if due
-            else self.steps.reports_outcome(self.year, UP_TO_DATE)
-        )
+        reports = self._reports()
         finished = datetime.now(UTC)
-        result = replace(result, finished=finished, files=tuple(files), reports=reports)
-        self.state.last_run = {
-            "debut": self.started.isoformat(timespec="seconds"),
-            "fin": finished.isoformat(timespec="seconds"),
-            "traites": len(files),
-            "rejetes": len(result.rejected),
-            "code_sortie": result.exit_code,
-        }
+        result = replace(
+            result,
+            finished=finished,
+            files=tuple(files),
+            held=tuple(self.held),
+            reports=reports,
+            problems=tuple(self.problems),
+        )
+        self.state.last_run = run_record(result)
+        self.step = f"enregistrement de {self.steps.rel(self.manifest)}"
         self.state.save(self.manifest)
+        save_record(cfg.log_dir, self.state.last_run)
+        held = f", {plural(len(self.held), 'fichier')} en attente" if self.held else ""
         log.info(
             f"fin du traitement : {plural(len(files), 'fichier traité', 'fichiers traités')} dont "
-            f"{plural(len(result.rejected), 'rejeté')}, bilans {self.year} "
+            f"{plural(len(result.rejected), 'rejeté')} et "
+            f"{plural(len(result.not_recorded), 'non traité')}{held}, bilans {self.year} "
             f"{reports.state if reports else NO_DATA}, code de sortie {result.exit_code} "
             f"({(finished - self.started).total_seconds():.1f} s)"
         )
+        if result.all_problems:
+            log.error(
+                f"à faire : {plural(len(result.all_problems), 'problème')} à corriger sur le lecteur "
+                "partagé (lignes ERREUR ci-dessus) ; le prochain passage reprendra le reste"
+            )
         return result
+
+    def _reports(self) -> ReportsOutcome | None:
+        """The bilans of the campaign year, rebuilt when due; a write failure is a problem
+        of the run (the next run writes them), not a stop."""
+        self.step = f"bilans {self.year}"
+        fingerprint, due = self.steps.reports_due(self.year)
+        if not due:
+            return self.steps.reports_outcome(self.year, UP_TO_DATE)
+        try:
+            return self.steps.build_reports(self.year, fingerprint, self.today)
+        except (OSError, CmacopError) as exc:
+            if isinstance(exc, OSError):
+                exc = folder_error(exc, folder=str(failed_folder(exc) or self.cfg.reports))
+            elif exc.folder is None:  # not the drive: configuration, store
+                raise
+            problem = self.steps.problem(
+                self.step, exc, then="Le prochain passage établira les bilans."
+            )
+            self.log.error(problem.line())
+            self.problems.append(problem)
+            return ReportsOutcome(
+                self.year, FAILED, self.steps.rel(self.cfg.reports_dir(self.year))
+            )
+
+    def record_stop(self, error: CmacopError, problem: Problem) -> None:
+        """A run stopped by ``error``: its record in the manifest and beside the journal
+        (best effort: the manifest's drive may be the one that failed)."""
+        finished = datetime.now(UTC)
+        record = {
+            "debut": self.started.isoformat(timespec="seconds"),
+            "fin": finished.isoformat(timespec="seconds"),
+            "traites": len(self.done),
+            "rejetes": sum(1 for f in self.done if f.outcome == REJECTED),
+            "non_traites": sum(1 for f in self.done if f.outcome == NOT_RECORDED),
+            "code_sortie": error.exit_code,
+            "problemes": [p.to_dict() for p in self.problems]
+            + [f.problem.to_dict() for f in self.done if f.problem],
+            "interruption": problem.to_dict(),
+        }
+        self.state.last_run = record
+        with contextlib.suppress(OSError):
+            self.state.save(self.manifest)
+        save_record(self.cfg.log_dir, record)
+
+    def _receipts_due(self) -> list[str]:
+        """Deposits recorded by an earlier run whose accusé could not be written."""
+        return [
+            key
+            for key, st in self.state.files.items()
+            if st.problem is not None and st.outcome != NOT_RECORDED and st.receipt
+        ]
+
+    def _rewrite_receipts(self, keys: list[str]) -> None:
+        if not keys:
+            return
+        self.step = "accusés de réception à écrire"
+        for key in keys:
+            if not (self.cfg.deposit / key).is_file():
+                continue  # removed from depot/: its entry goes with it
+            st = self.state.files[key]
+            problem = self.steps.rewrite_receipt(key, st)
+            if problem is None:
+                st.problem = None
+                self.log.info(f"accusé de réception écrit : {st.receipt}")
+            else:
+                st.problem = problem.line()
+                self.log.error(problem.line())
+                self.problems.append(problem)
+        self.state.save(self.manifest)
 
     def _sort(
         self, candidates: tuple[Candidate, ...], waiting: tuple[Left, ...]
@@ -293,13 +331,15 @@ class _Pass:
         files = self.state.files
         for c in candidates:
             prev = files.get(c.key)
+            if prev is not None and prev.outcome == NOT_RECORDED:
+                prev = None  # left for this run: taken again, as a new file
             if prev is not None and (prev.size, prev.mtime_ns) == (c.size, c.mtime_ns):
                 unchanged += 1
                 continue
             try:
                 read = read_stable(c)
             except OSError as exc:
-                unreadable.append(Left(c.key, f"lecture impossible ({errno_text(exc)})"))
+                unreadable.append(Left(c.key, self._unreadable(c, exc)))
                 continue
             if read is None:
                 pending.append(Left(c.key, CHANGED_WHILE_READING))
@@ -319,6 +359,12 @@ class _Pass:
             dirty = True
         return fresh, unchanged, tuple(pending), tuple(unreadable), dirty
 
+    def _unreadable(self, c: Candidate, exc: OSError) -> str:
+        """Why a deposit cannot be read, with the folder and what to do."""
+        error = folder_error(exc, folder=str(c.path), writing=False)
+        problem = self.steps.problem("lecture", error)
+        return f"{problem.cause} — {problem.hint}" if problem.hint else problem.cause
+
     def _process(self, fresh: list[Fresh]) -> list[FileReport]:
         """Per year, per batch: validate, consolidate, write the accusés, save the manifest.
 
@@ -326,30 +372,54 @@ class _Pass:
         then the manifest lists the year, so that an interrupted run's are redone.
         Each batch's files (their bytes and parsed content) are let go once it is done.
         """
-        out: list[FileReport] = []
+        out = self.done
         done, total = 0, len(fresh)
         years = sorted({f.candidate.year for f in fresh})
         plan = {year: _batches([f for f in fresh if f.candidate.year == year]) for year in years}
+        outputs = assign_outputs(self.cfg, self.state, self.steps.rel, fresh)
         fresh.clear()
         for year in sorted(set(self.state.stale_exports) - set(years)):
+            self.step = f"exports {year} de la consolidation"
             self.steps.write_exports(year)
             self.state.stale_exports.remove(year)
         for year, batches in plan.items():
+            # Chambers whose deposit of this run was left « non traité »: their later
+            # versions wait too, or the next run would put the older one back in force.
+            blocked: set[str] = set()
             for index, batch in enumerate(batches, start=1):
+                self.step = f"contrôle et consolidation {year}, lot {index}/{len(batches)}"
                 self._tick(f"contrôle {year}, lot {index}/{len(batches)}", done, total)
-                items = {f.candidate.path: f for f in batch if f.candidate.path.exists()}
+                items = {}
+                for f in batch:
+                    if f.chamber is not None and f.chamber in blocked:
+                        self._hold(f)
+                    elif f.candidate.path.exists():
+                        items[f.candidate.path] = f
                 if items:
-                    out += self._consolidate(year, items, last=index == len(batches))
+                    for report, item in self._consolidate(
+                        year, items, outputs, last=index == len(batches)
+                    ):
+                        out.append(report)
+                        if report.outcome == NOT_RECORDED and item.chamber is not None:
+                            blocked.add(item.chamber)
                 done += len(batch)
                 batch.clear()
                 items.clear()
             if year in self.state.stale_exports:  # the last batch's files had vanished
+                self.step = f"exports {year} de la consolidation"
                 self.steps.write_exports(year)
                 self.state.stale_exports.remove(year)
         return out
 
-    def _consolidate(self, year: int, items: dict[Path, Fresh], last: bool) -> list[FileReport]:
-        checked = self.steps.consolidate(year, list(items.values()), exports=last)
+    def _hold(self, item: Fresh) -> None:
+        left = Left(item.candidate.key, HELD)
+        self.held.append(left)
+        self.log.info(f"en attente : {safe_text(left.key)} — {left.reason}")
+
+    def _consolidate(
+        self, year: int, items: dict[Path, Fresh], outputs: dict[Path, Path], last: bool
+    ) -> list[tuple[FileReport, Fresh]]:
+        checked = self.steps.consolidate(year, list(items.values()), outputs, exports=last)
         stale = self.state.stale_exports
         if last and year in stale:
             stale.remove(year)
@@ -372,17 +442,25 @@ class _Pass:
                 received=self.started.isoformat(timespec="seconds"),
                 sent_on=report.sent_on.isoformat() if report.sent_on else None,
                 feedback=report.feedback,
-                receipt=report.receipt,
+                receipt=report.receipt or self.steps.rel(receipt_path(outputs[source])),
                 arrived=report.received.isoformat(timespec="seconds"),
                 contact=report.contact,
+                replaced=report.replaced,
+                problem=report.problem.line() if report.problem else None,
             )
-            reports.append(report)
+            reports.append((report, item))
         self.state.save(self.manifest)
         return reports
 
     def _tick(self, message: str, done: int, total: int) -> None:
         if self.progress is not None:
             self.progress(message, done, total)
+
+
+HELD = (
+    "attend le dépôt précédent de la même chambre, non traité ce soir (voir le journal) : "
+    "repris au prochain passage"
+)
 
 
 def _batches(items: list[Fresh]) -> list[list[Fresh]]:

@@ -13,16 +13,14 @@ from pathlib import Path
 
 from cmacop import __version__
 from cmacop.campaign.layout import FEEDBACK_SUFFIX, RECEIPT_SUFFIX
-from cmacop.campaign.statuses import REJECTED, REPLACED
-from cmacop.french import fmt_date
+from cmacop.campaign.statuses import NOT_RECORDED, REJECTED, REPLACED
+from cmacop.french import fmt_date, safe_text
 from cmacop.validate.findings import counts_text
 
 
-def receipt_path(feedback: Path | None, source: Path, folder: Path) -> Path:
+def receipt_path(feedback: Path) -> Path:
     """``…/COM_2024_CMAR-84_controle.xlsx`` → ``…/COM_2024_CMAR-84_accuse.txt``."""
-    if feedback is not None and feedback.name.endswith(FEEDBACK_SUFFIX):
-        return feedback.with_name(feedback.name[: -len(FEEDBACK_SUFFIX)] + RECEIPT_SUFFIX)
-    return folder / f"{source.stem}{RECEIPT_SUFFIX}"
+    return feedback.with_name(feedback.name.removesuffix(FEEDBACK_SUFFIX) + RECEIPT_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,10 @@ class Receipt:
     drop_folder: str = "depot"
     checked: datetime | None = None  # the run that checked it (default: date of receipt)
     recorded: bool = False  # the date of receipt comes from referentiel.receptions
+    # The stem of the returned files, when the file's own name could not be used.
+    output_stem: str | None = None
+    # Not recorded (« non traité »): why, in the words the chamber needs.
+    problem: str | None = None
 
 
 def _when(moment: datetime) -> str:
@@ -80,23 +82,24 @@ def receipt_text(r: Receipt) -> str:
         title,
         "=" * len(title),
         "",
-        f"Fichier reçu         : {r.name}",
-        f"Emplacement          : {r.where}",
+        f"Fichier reçu         : {safe_text(r.name)}",
+        f"Emplacement          : {safe_text(r.where)}",
         f"Reçu le              : {_when(r.received)} ({arrived})",
         f"Contrôlé le          : {_when(r.checked or r.received)} (passage de cmacop)",
         f"Empreinte SHA-256    : {r.sha256 or 'non calculée (fichier illisible)'}",
         f"Chambre              : {who}",
         f"Date de transmission : {sent}",
         f"Date limite          : {fmt_date(r.deadline)}{timely}",
+        *_renamed(r),
         "",
         f"Résultat : {_verdict(r)}",
-        f"Constats : {counts_text(r.errors, r.warnings)}",
+        *([f"Constats : {counts_text(r.errors, r.warnings)}"] if r.outcome != NOT_RECORDED else []),
         "",
         "Suite à donner :",
         *(f"  {line}" for line in _next_steps(r)),
         "",
     ]
-    if r.feedback:
+    if r.feedback and r.outcome != NOT_RECORDED:
         lines.append(f"Détail des constats : {r.feedback} (dans ce même dossier).")
     lines.append(
         f"Message établi automatiquement par cmacop {__version__} ; aucune réponse n'est attendue."
@@ -108,7 +111,20 @@ def receipt_bytes(r: Receipt) -> bytes:
     return receipt_text(r).replace("\n", "\r\n").encode("utf-8-sig")
 
 
+def _renamed(r: Receipt) -> list[str]:
+    """A line when the returned files could not take the deposited file's name."""
+    if r.output_stem is None or r.output_stem == Path(r.name).stem:
+        return []
+    return [
+        f"Fichiers renvoyés    : {r.output_stem}{FEEDBACK_SUFFIX} et {r.output_stem}"
+        f"{RECEIPT_SUFFIX} (nom du fichier reçu trop long ou contenant des caractères "
+        "non admis : il a été raccourci ou corrigé pour les fichiers renvoyés)"
+    ]
+
+
 def _verdict(r: Receipt) -> str:
+    if r.outcome == NOT_RECORDED:
+        return "REÇU, PAS ENCORE CONTRÔLÉ : ce fichier n'est pas encore pris en compte."
     if r.outcome == REJECTED:
         return "REJETÉ : ce fichier n'est pas pris en compte dans la consolidation."
     if r.outcome == REPLACED:
@@ -126,6 +142,13 @@ def _verdict(r: Receipt) -> str:
 
 def _next_steps(r: Receipt) -> list[str]:
     folder = f"{r.drop_folder}/{r.year}/"
+    if r.outcome == NOT_RECORDED:
+        return [
+            "Rien de votre côté : le classeur de contrôle n'a pas pu être écrit sur le",
+            f"lecteur partagé ({r.problem or 'problème de lecteur'}).",
+            "L'administrateur du lecteur en est averti ; le fichier sera contrôlé au",
+            "prochain passage, et cet accusé remplacé.",
+        ]
     if r.outcome == REPLACED:
         return [
             "Si ce fichier est bien la version à retenir, corrigez sa date de transmission",

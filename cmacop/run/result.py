@@ -7,7 +7,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from cmacop.campaign.statuses import REJECTED
+from cmacop.campaign.statuses import ACCEPTED_OUTCOMES, NOT_RECORDED, REJECTED
+from cmacop.errors import CmacopError
 from cmacop.french import plural
 from cmacop.run.deposits import Left
 from cmacop.run.state import ReportState
@@ -16,6 +17,44 @@ from cmacop.run.state import ReportState
 WRITTEN = "établis"
 UP_TO_DATE = "à jour"
 NO_DATA = "sans données"
+FAILED = "non écrits"  # their step failed: the next run writes them
+
+# Exit code of a run that went to its end but left something for the admin to fix: a
+# deposit whose outputs could not be written, bilans that could not be written.
+ATTENTION_EXIT = 5
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a run could not do, for the admin: the step, the folder, why, what to do."""
+
+    step: str  # « retours de depot/2024/x.xlsx », « bilans 2024 »…
+    folder: str  # the folder to fix or free, relative to the campaign folder when inside
+    cause: str  # the French message, naming the folder and the cause
+    hint: str | None = None
+
+    def line(self) -> str:
+        """One line of the journal (and of stderr)."""
+        return f"{self.step} : {self.cause}" + (f" — {self.hint}" if self.hint else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "etape": self.step,
+            "dossier": self.folder,
+            "cause": self.cause,
+            "conseil": self.hint,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> Problem | None:
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return cls(
+                str(raw["etape"]), str(raw["dossier"]), str(raw["cause"]), raw.get("conseil")
+            )
+        except KeyError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -36,10 +75,11 @@ class FileReport:
     replaced: str | None = None  # the file this one replaced in the store
     checked: datetime | None = None  # the run that checked it
     contact: str | None = None  # the workbook's « Courriel du contact »
+    problem: Problem | None = None  # an output that could not be written
 
     @property
     def accepted(self) -> bool:
-        return self.outcome != REJECTED
+        return self.outcome in ACCEPTED_OUTCOMES
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +98,7 @@ class FileReport:
             "retour": self.feedback,
             "accuse": self.receipt,
             "remplace": self.replaced,
+            "probleme": self.problem.to_dict() if self.problem else None,
         }
 
 
@@ -92,16 +133,30 @@ class RunResult:
     files: tuple[FileReport, ...] = ()
     unchanged: int = 0  # files already processed by an earlier run, not re-read
     pending: tuple[Left, ...] = ()  # still being copied: the next run looks again
+    # Waiting behind an earlier deposit of the same chamber left « non traité » tonight.
+    held: tuple[Left, ...] = ()
     ignored: tuple[Left, ...] = ()  # lock, temporary, hidden files
     unreadable: tuple[Left, ...] = ()
     reports: ReportsOutcome | None = None
     deposit: Path | None = None  # the deposit folder the keys of pending/ignored start from
     settle_seconds: int = 0  # the settling delay files still being copied wait for
     log: str | None = None  # the run's journal, relative to the campaign folder
+    # What the run could not do besides the files' outputs (bilans, accusés to rewrite).
+    problems: tuple[Problem, ...] = ()
 
     @property
     def rejected(self) -> tuple[FileReport, ...]:
-        return tuple(f for f in self.files if not f.accepted)
+        return tuple(f for f in self.files if f.outcome == REJECTED)
+
+    @property
+    def not_recorded(self) -> tuple[FileReport, ...]:
+        """Deposits left for the next run: their outputs could not be written."""
+        return tuple(f for f in self.files if f.outcome == NOT_RECORDED)
+
+    @property
+    def all_problems(self) -> tuple[Problem, ...]:
+        """Every problem of the run for the admin: the files' ones, then the others."""
+        return tuple(f.problem for f in self.files if f.problem) + self.problems
 
     @property
     def nothing_new(self) -> bool:
@@ -109,7 +164,10 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """1 when a submission of this run was rejected or a file cannot be read, else 0."""
+        """5 when something could not be written (the admin must act), else 1 when a
+        submission of this run was rejected or a file cannot be read, else 0."""
+        if self.all_problems:
+            return ATTENTION_EXIT
         return 1 if self.rejected or self.unreadable else 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,15 +179,18 @@ class RunResult:
             "rien_de_nouveau": self.nothing_new,
             "fichiers": [f.to_dict() for f in self.files],
             "en_attente": [x.to_dict() for x in self.pending],
+            "en_attente_derriere_un_depot_non_traite": [x.to_dict() for x in self.held],
             "delai_stabilite": self.settle_seconds,
             "journal": self.log,
             "illisibles": [x.to_dict() for x in self.unreadable],
             "ignores": [x.to_dict() for x in self.ignored],
             "bilans": self.reports.to_dict() if self.reports else None,
+            "problemes": [p.to_dict() for p in self.all_problems],
             "totaux": {
                 "traites": len(self.files),
-                "acceptes": len(self.files) - len(self.rejected),
+                "acceptes": sum(1 for f in self.files if f.accepted),
                 "rejetes": len(self.rejected),
+                "non_traites": len(self.not_recorded),
                 "deja_traites": self.unchanged,
                 "en_attente": len(self.pending),
                 "illisibles": len(self.unreadable),
@@ -164,3 +225,19 @@ def recorded_reports(
         return ReportsOutcome(year, NO_DATA, folder)
     when = date.fromisoformat(done.generated_on) if done.generated_on else None
     return ReportsOutcome(year, state, folder, tuple(done.files), when)
+
+
+def problem_of(root: Path, step: str, error: CmacopError, *, then: str = "") -> Problem:
+    """``error`` as a :class:`Problem` of ``step``, its folder shown relative to ``root``.
+
+    ``then``: what follows for the run (added to the hint).
+    """
+    message, hint = error.message, error.hint
+    folder = error.folder or str(root)
+    shown = relative(Path(folder), root)
+    if error.folder and shown != error.folder:
+        message = message.replace(error.folder, shown)
+        hint = hint.replace(error.folder, shown) if hint else hint
+    if then:
+        hint = f"{hint} {then}" if hint else then
+    return Problem(step, shown, message, hint)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.layout import RUN_MANIFEST
-from cmacop.campaign.statuses import REJECTED
+from cmacop.campaign.statuses import ACCEPTED_OUTCOMES
 from cmacop.files.fsutil import sha256, write_text_atomic
 
 MANIFEST_NAME = RUN_MANIFEST
@@ -46,10 +46,14 @@ class FileState:
     receipt: str | None = None  # accusé de réception, relative to the campaign folder
     arrived: str | None = None  # its date of receipt (ISO): when it appeared in the deposit
     contact: str | None = None  # the workbook's « Courriel du contact »
+    replaced: str | None = None  # the file this one replaced in the store
+    # An output that could not be written (the line the journal holds): the next run
+    # takes the file again (« non traité ») or writes its missing accusé.
+    problem: str | None = None
 
     @property
     def accepted(self) -> bool:
-        return self.outcome != REJECTED
+        return self.outcome in ACCEPTED_OUTCOMES
 
 
 @dataclass

@@ -14,7 +14,9 @@ from typing import Any
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.settings import campaign_year, load_campaign
+from cmacop.campaign.statuses import NOT_RECORDED
 from cmacop.cop.contract import check_year
+from cmacop.run.record import latest_record, load_record
 from cmacop.run.result import ReportsOutcome, recorded_reports, relative
 from cmacop.run.state import MANIFEST_NAME, FileState, RunState
 
@@ -33,6 +35,7 @@ class ChamberStatus:
     errors: int = 0  # of the last file received
     warnings: int = 0
     last_change: datetime | None = None
+    problem: str | None = None  # its last file's outputs could not be written: why, what to do
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class ChamberStatus:
             "erreurs": self.errors,
             "avertissements": self.warnings,
             "dernier_changement": _iso(self.last_change),
+            "probleme": self.problem,
         }
 
 
@@ -64,6 +68,8 @@ class CampaignStatus:
     deadline: date
     today: date
     chambers: tuple[ChamberStatus, ...]
+    # The last run that did something or failed: counts, exit code, « problemes » (step,
+    # folder, cause, what to do) and, when it stopped, « interruption ».
     last_run: dict[str, Any] | None = None
     reports: ReportsOutcome | None = None
 
@@ -133,10 +139,11 @@ def campaign_status(
                 sent_on=row.sent_on if row.status not in (MISSING, REJECTED) else None,
                 last_file=f"{relative(cfg.deposit, cfg.root)}/{key}" if key else None,
                 received=received,
-                last_valid=None if last is None else last.accepted,
+                last_valid=None if last is None or last.outcome == NOT_RECORDED else last.accepted,
                 errors=last.errors if last else 0,
                 warnings=last.warnings if last else 0,
                 last_change=max(moments, key=lambda m: m.astimezone(UTC)) if moments else None,
+                problem=last.problem if last else None,
             )
         )
     return CampaignStatus(
@@ -145,7 +152,8 @@ def campaign_status(
         deadline=comp.deadline,
         today=today,
         chambers=tuple(rows),
-        last_run=state.last_run,
+        # The manifest's record, or the journal's when the store's drive failed since.
+        last_run=latest_record(state.last_run, load_record(cfg.log_dir)),
         reports=recorded_reports(
             state.reports.get(year), year, relative(cfg.reports_dir(year), cfg.root)
         ),

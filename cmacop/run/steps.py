@@ -7,7 +7,6 @@ there is nothing to do (:meth:`Steps.reports_due`) only hashes a few files.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import time
@@ -18,23 +17,27 @@ from typing import TYPE_CHECKING
 
 from cmacop import __version__
 from cmacop.campaign.config import Config
-from cmacop.campaign.layout import DATA, DEPOSITS, FINDINGS
-from cmacop.french import plural
+from cmacop.campaign.layout import DATA, DEPOSITS, FEEDBACK_SUFFIX, FINDINGS, RECEIPT_SUFFIX
+from cmacop.campaign.statuses import NOT_RECORDED, REJECTED
+from cmacop.errors import CmacopError, failed_folder, folder_error, os_error_text
+from cmacop.french import plural, safe_text
 from cmacop.run.journal import Journal
+from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
 from cmacop.run.result import (
     NO_DATA,
-    REJECTED,
     WRITTEN,
     FileReport,
+    Problem,
     ReportsOutcome,
+    problem_of,
     recorded_reports,
     relative,
 )
-from cmacop.run.state import ReportState, RunState, fingerprint
+from cmacop.run.state import FileState, ReportState, RunState, fingerprint
 
 if TYPE_CHECKING:
     from cmacop.campaign.settings import Settings
-    from cmacop.consolidate.outcomes import FileFinding
+    from cmacop.consolidate.outcomes import FileFinding, FileOutcome
     from cmacop.cop.catalogue import Catalogue
     from cmacop.cop.registry import Registry
     from cmacop.run.deposits import Fresh
@@ -46,19 +49,6 @@ STORE_WAIT_S = 60.0
 STALE_TEMP_S = 3600.0
 # The store's tables a bilan reads (named here without importing store.py: it loads polars).
 STORE_TABLES = (DATA, DEPOSITS, FINDINGS)
-
-_ERRNO = {
-    errno.EROFS: "lecteur en lecture seule",
-    errno.ENOSPC: "plus de place sur le disque",
-    errno.EDQUOT: "quota d'espace disque dépassé",
-    errno.EACCES: "droits insuffisants",
-    errno.EPERM: "opération non permise",
-    errno.ENOENT: "fichier ou dossier introuvable",
-    errno.ENOTDIR: "un fichier occupe la place d'un dossier",
-    errno.EISDIR: "un dossier occupe la place d'un fichier",
-    errno.EEXIST: "un fichier existe déjà à cet emplacement",
-    errno.EIO: "erreur d'entrée-sortie du lecteur",
-}
 
 
 # Errors of a rejected file written in the journal (the rest: its annotated workbook).
@@ -80,8 +70,8 @@ def first_errors(findings: Iterable[FileFinding], limit: int = LOGGED_ERRORS) ->
 
 
 def errno_text(exc: OSError) -> str:
-    """A system error in French (the system's own text is English)."""
-    return _ERRNO.get(exc.errno or 0) or exc.strerror or str(exc)
+    """A system error in French (see :func:`cmacop.errors.os_error_text`)."""
+    return os_error_text(exc)
 
 
 def arrival(item: Fresh, recorded: Mapping[Path, datetime]) -> datetime:
@@ -199,19 +189,21 @@ class Steps:
         return found
 
     def consolidate(
-        self, year: int, items: list[Fresh], *, exports: bool
+        self, year: int, items: list[Fresh], outputs: Mapping[Path, Path], *, exports: bool
     ) -> list[tuple[FileReport, Path]]:
         """Validate and consolidate one batch; write each file's accusé; log each verdict.
 
+        ``outputs``: where each file's annotated workbook goes (its accusé beside it).
         ``exports``: rewrite the store's CSV/Excel exports of the year (its last batch).
+        A file whose annotated workbook cannot be written is not consolidated (« non
+        traité ») and is taken again by the next run; an accusé that cannot be written is
+        written by the next run. Neither stops the others.
         """
         from cmacop.campaign.statuses import LATE, REPLACED, TRANSMITTED
         from cmacop.consolidate.year import consolidate_paths
         from cmacop.cop.referentiel import reception_of
-        from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
-        from cmacop.run.receipts import Receipt, receipt_bytes, receipt_path
+        from cmacop.files.fsutil import flush_to_disk
         from cmacop.validate.engine import Source
-        from cmacop.validate.findings import counts_text
 
         cfg = self.cfg
         out_dir = cfg.feedback_dir(year)
@@ -231,6 +223,7 @@ class Steps:
                 f.submission,
                 mtime_ns=f.candidate.mtime_ns,
                 received=arrived[f.candidate.path],
+                output=outputs[f.candidate.path],
             )
             if f.data is not None
             else f.candidate.path
@@ -263,9 +256,53 @@ class Steps:
                 old = replaced.get((outcome.chamber, outcome.sha256)) or self._name_of(
                     outcome.replaced_sha256
                 )
-            receipt = receipt_path(checked.feedback, checked.path, out_dir)
+            file = self.rel(checked.path)
+            target = outputs.get(checked.path) or out_dir / checked.path.name
+            receipt = receipt_path(target)
+            problem = None
+            if checked.feedback_error is not None:
+                problem = self.problem(
+                    f"classeur de contrôle de {safe_text(file)}",
+                    checked.feedback_error,
+                    then="Le dépôt n'est pas consolidé : le prochain passage le reprendra.",
+                )
+            chamber = self.registry.get(outcome.chamber) if outcome.chamber else None
+            kept = (
+                in_force.get(outcome.chamber or "")
+                if outcome.outcome in (REJECTED, REPLACED)
+                else None
+            )
+            receipt_of = Receipt(
+                name=checked.path.name,
+                where=file,
+                year=year,
+                received=arrived.get(checked.path, self.started),
+                sha256=outcome.sha256,
+                chamber=outcome.chamber,
+                chamber_name=chamber.name if chamber else None,
+                sent_on=checked.sent_on,
+                deadline=result.completeness.deadline,
+                outcome=outcome.outcome,
+                errors=outcome.errors,
+                warnings=outcome.warnings,
+                feedback=target.name,
+                replaced=Path(old).name if old else None,
+                kept=Path(kept).name if kept else None,
+                drop_folder=cfg.deposit.name,
+                checked=self.started,
+                recorded=checked.path in recorded,
+                output_stem=target.name.removesuffix(FEEDBACK_SUFFIX),
+                problem=problem.cause if problem else None,
+            )
+            receipt_error = self.write_receipt(receipt, receipt_of)
+            if problem is None and receipt_error is not None:
+                problem = self.problem(
+                    f"accusé de réception de {safe_text(file)}",
+                    receipt_error,
+                    then="Le dépôt est consolidé ; le prochain passage écrira l'accusé.",
+                )
             report = FileReport(
-                file=self.rel(checked.path),
+                file=file,
                 year=year,
                 chamber=outcome.chamber,
                 sha256=outcome.sha256,
@@ -275,54 +312,102 @@ class Steps:
                 received=arrived.get(checked.path, self.started),
                 sent_on=checked.sent_on,
                 feedback=self.rel(checked.feedback) if checked.feedback else None,
-                receipt=self.rel(receipt),
+                receipt=self.rel(receipt) if receipt_error is None else None,
                 replaced=old,
                 checked=self.started,
                 contact=contacts.get(checked.path),
+                problem=problem,
             )
-            chamber = self.registry.get(outcome.chamber) if outcome.chamber else None
-            kept = (
-                in_force.get(outcome.chamber or "")
-                if outcome.outcome in (REJECTED, REPLACED)
-                else None
-            )
-            receipt_of = Receipt(
-                name=checked.path.name,
-                where=report.file,
-                year=year,
-                received=report.received,
-                sha256=outcome.sha256,
-                chamber=outcome.chamber,
-                chamber_name=chamber.name if chamber else None,
-                sent_on=checked.sent_on,
-                deadline=result.completeness.deadline,
-                outcome=outcome.outcome,
-                errors=outcome.errors,
-                warnings=outcome.warnings,
-                feedback=checked.feedback.name if checked.feedback else None,
-                replaced=Path(old).name if old else None,
-                kept=Path(kept).name if kept else None,
-                drop_folder=cfg.deposit.name,
-                checked=self.started,
-                recorded=checked.path in recorded,
-            )
-            write_bytes_atomic(receipt, receipt_bytes(receipt_of), durable=False)
-            counts = counts_text(outcome.errors, outcome.warnings)
-            if outcome.outcome == REPLACED:
-                self.log.info(
-                    f"non retenu : {report.file} — version plus ancienne que celle en vigueur"
-                    + (f" ({kept})" if kept else "")
-                )
-            elif report.accepted:
-                also = f", remplace {old}" if old else ""
-                self.log.info(f"accepté ({outcome.outcome}) : {report.file} — {counts}{also}")
-            else:
-                self.log.warning(
-                    f"rejeté : {report.file} — {counts}{first_errors(outcome.findings)}"
-                )
+            self._log_verdict(report, outcome, kept)
             out.append((report, checked.path))
         flush_to_disk(out_dir)  # the batch's accusés on disk before the manifest records them
         return out
+
+    def _log_verdict(self, report: FileReport, outcome: FileOutcome, kept: str | None) -> None:
+        from cmacop.campaign.statuses import REPLACED
+        from cmacop.validate.findings import counts_text
+
+        counts = counts_text(report.errors, report.warnings)
+        name = safe_text(report.file)
+        if report.outcome == NOT_RECORDED:
+            self.log.error(f"non traité : {name} — {counts}")
+        elif report.outcome == REPLACED:
+            self.log.info(
+                f"non retenu : {name} — version plus ancienne que celle en vigueur"
+                + (f" ({kept})" if kept else "")
+            )
+        elif report.accepted:
+            also = f", remplace {report.replaced}" if report.replaced else ""
+            self.log.info(f"accepté ({report.outcome}) : {name} — {counts}{also}")
+        else:
+            self.log.warning(f"rejeté : {name} — {counts}{first_errors(outcome.findings)}")
+        if report.problem is not None:
+            self.log.error(report.problem.line())
+
+    def write_receipt(
+        self, path: Path, receipt: Receipt, *, durable: bool = False
+    ) -> CmacopError | None:
+        """Write an accusé; the French error when it cannot be written (never raised).
+
+        Not ``durable``: the caller flushes the batch's accusés at once (``flush_to_disk``).
+        """
+        from cmacop.files.fsutil import write_bytes_atomic
+
+        try:
+            write_bytes_atomic(path, receipt_bytes(receipt), durable=durable)
+        except OSError as exc:
+            return folder_error(exc, folder=str(failed_folder(exc) or path.parent))
+        return None
+
+    def rewrite_receipt(self, key: str, st: FileState) -> Problem | None:
+        """Write the accusé an earlier run could not, from what the manifest recorded."""
+        from cmacop.consolidate.completeness import completeness, deadline_of
+        from cmacop.consolidate.store import Store
+
+        assert st.receipt is not None
+        path = self.cfg.deposit / key
+        kept = None
+        if st.outcome == REJECTED:
+            comp = completeness(Store(self.cfg.store), st.year, registry=self.registry)
+            kept = next((r.file for r in comp.rows if r.chamber == st.chamber and r.file), None)
+        chamber = self.registry.get(st.chamber) if st.chamber else None
+        receipt = self.cfg.root / st.receipt
+        stem = receipt.name.removesuffix(RECEIPT_SUFFIX)
+        error = self.write_receipt(
+            receipt,
+            Receipt(
+                name=path.name,
+                where=self.rel(path),
+                year=st.year,
+                received=datetime.fromisoformat(st.arrived or st.received),
+                checked=datetime.fromisoformat(st.received),
+                sha256=st.sha256,
+                chamber=st.chamber,
+                chamber_name=chamber.name if chamber else None,
+                sent_on=date.fromisoformat(st.sent_on) if st.sent_on else None,
+                deadline=deadline_of(st.year, self.catalogue),
+                outcome=st.outcome,
+                errors=st.errors,
+                warnings=st.warnings,
+                feedback=f"{stem}{FEEDBACK_SUFFIX}",
+                replaced=Path(st.replaced).name if st.replaced else None,
+                kept=Path(kept).name if kept and st.outcome == REJECTED else None,
+                drop_folder=self.cfg.deposit.name,
+                output_stem=stem,
+            ),
+            durable=True,
+        )
+        if error is None:
+            return None
+        return self.problem(
+            f"accusé de réception de {safe_text(self.rel(path))}",
+            error,
+            then="Le dépôt est consolidé ; le prochain passage écrira l'accusé.",
+        )
+
+    def problem(self, step: str, error: CmacopError, *, then: str = "") -> Problem:
+        """A problem for the admin: the error's folder shown relative to the campaign."""
+        return problem_of(self.cfg.root, step, error, then=then)
 
     def write_exports(self, year: int) -> None:
         """Rewrite the store's CSV/Excel exports of ``year`` (left stale by a killed run)."""
@@ -358,15 +443,17 @@ class Steps:
 
         staging = cfg.reports / f".{year}.en-cours"
         shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
-        result = build_report(settings=self.settings(year), out_dir=staging, generated_on=today)
-        # Each bilan is complete before any is published; the moves take milliseconds.
-        moved = []
-        for path in result.files:
-            target = final / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-            moved.append(self.rel(target))
-        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            result = build_report(settings=self.settings(year), out_dir=staging, generated_on=today)
+            # Each bilan is complete before any is published; the moves take milliseconds.
+            moved = []
+            for path in result.files:
+                target = final / path.relative_to(staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, target)
+                moved.append(self.rel(target))
+        finally:  # nothing half-built left on the drive
+            shutil.rmtree(staging, ignore_errors=True)
         self.state.reports[year] = ReportState(current, moved, today.isoformat())
         self.log.info(f"bilans {year} établis ({len(moved)} fichiers dans {self.rel(final)})")
         return ReportsOutcome(year, WRITTEN, self.rel(final), tuple(moved), today)
