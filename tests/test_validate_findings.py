@@ -198,6 +198,11 @@ CASES = {
         lambda make, tmp: [make(edit=_edit(Identification__B1="CMAR-11"))],
         "Identification!B1",
     ),
+    "dépôt dans le dossier d'une autre chambre": Case(
+        "E-IDENT-007",
+        lambda make, tmp: [make("CMAR-11", folder=make.root / "depot" / "2024" / "CMAR-84")],
+        "Identification!B1",
+    ),
     "date illisible": Case(
         "E-IDENT-006",
         lambda make, tmp: [make(sent="fin février")],

@@ -88,6 +88,7 @@ def init_campaign(
     *,
     change_year: bool = False,
     today: date | None = None,
+    by_chamber: bool = False,
 ) -> InitResult:
     """Create a campaign folder (idempotent: existing files are never overwritten).
 
@@ -95,6 +96,10 @@ def init_campaign(
     the year under way (:func:`campaign_year_of`). A ``year`` other than the folder's
     ``campagne.annee`` is refused, unless ``change_year``: then that one line of
     ``cmacop.toml`` is rewritten (its comments kept) and the new year's folders created.
+    ``by_chamber``: one folder per reporting chamber, named by its code, in the year's
+    deposit and feedback folders (``depot/2024/CMAR-84/``, ``retours/2024/CMAR-84/``), so
+    that the drive's rights can be given per chamber; a file in such a folder must be that
+    chamber's (E-IDENT-007).
     """
     from cmacop.files.fsutil import write_text_atomic
 
@@ -104,6 +109,7 @@ def init_campaign(
     existed = config.is_file()
     previous: int | None = None
     text = ""
+    loaded = None
     if existed:
         loaded = load_config(config)
         assert loaded is not None
@@ -119,15 +125,26 @@ def init_campaign(
             "autre dossier.",
         )
     created = []
-    for sub in (
-        f"{DEPOSIT_DIR}/{year}",
-        f"{FEEDBACK_DIR}/{year}",
-        REFERENCE_DIR,
-        STORE_DIR,
-        f"{REPORTS_DIR}/{year}",
-        LOG_DIR,
-    ):
-        folder = root / sub
+    folders = [
+        root / sub
+        for sub in (
+            f"{DEPOSIT_DIR}/{year}",
+            f"{FEEDBACK_DIR}/{year}",
+            REFERENCE_DIR,
+            STORE_DIR,
+            f"{REPORTS_DIR}/{year}",
+            LOG_DIR,
+        )
+    ]
+    if by_chamber:
+        from cmacop.cop.registry import load_registry
+
+        deposit, feedback = root / DEPOSIT_DIR, root / FEEDBACK_DIR
+        if existed and loaded is not None:  # folders moved by cmacop.toml
+            deposit, feedback = loaded.deposit, loaded.feedback
+        for chamber in load_registry().reporting:
+            folders += [deposit / str(year) / chamber.code, feedback / str(year) / chamber.code]
+    for folder in folders:
         if not folder.exists():
             folder.mkdir(parents=True)
             created.append(folder)

@@ -50,6 +50,14 @@ def init_cmd(
             "dans cmacop.toml).",
         ),
     ] = False,
+    by_chamber: Annotated[
+        bool,
+        typer.Option(
+            "--par-chambre",
+            help="Crée aussi un dossier par chambre déclarante (depot/<année>/CMAR-84/, "
+            "retours/<année>/CMAR-84/…) pour donner les droits chambre par chambre.",
+        ),
+    ] = False,
     fmt: Annotated[
         ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
     ] = ResultFormat.table,
@@ -57,7 +65,7 @@ def init_cmd(
     """Crée un dossier de campagne : cmacop.toml commenté, depot/, retours/, referentiel/…"""
     from cmacop.campaign.folder import init_campaign
 
-    result = init_campaign(folder, year, change_year=change_year)
+    result = init_campaign(folder, year, change_year=change_year, by_chamber=by_chamber)
     if fmt is ResultFormat.json:
         _json(result.to_dict())
         return

@@ -32,7 +32,7 @@ from cmacop.errors import UsageError
 from cmacop.validate.engine import Source
 
 if TYPE_CHECKING:
-    from cmacop.validate.engine import ValidationReport
+    from cmacop.validate.engine import FileResult, ValidationReport
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,18 @@ def received_dates(
 # --------------------------------------------------------------------------- one year
 
 
+def _unrecorded(result: FileResult, name: str) -> FileOutcome:
+    """What is said of a file that is not recorded in the store (see consolidate_paths)."""
+    if result.misplaced:  # its depositor is the folder's chamber
+        chamber, outcome, error = result.folder_chamber, REJECTED, None
+    else:
+        assert result.feedback_error is not None
+        chamber, outcome, error = result.chamber, NOT_RECORDED, result.feedback_error.message
+    return FileOutcome(
+        result.path, name, chamber, result.sha256, outcome, findings_of(result), error=error
+    )
+
+
 def _inside(child: Path, parent: Path) -> bool:
     try:
         child.resolve().relative_to(parent.resolve())
@@ -239,29 +251,17 @@ def consolidate_paths(
         base = root.resolve().parent
         named = [(r, _stored_name(r.path, base)) for r in report.files]
         # A chamber's versions in version order (validate/versions.py): the one a later
-        # version replaces first, so that the current one is consolidated last. A file
-        # whose annotated copy could not be written is not recorded: its chamber would
-        # not be told. It is reported, and a later run takes it again.
+        # version replaces first, so that the current one is consolidated last. Never
+        # recorded: a file whose annotated copy could not be written (its chamber would
+        # not be told; a later run takes it again) and a file deposited in another
+        # chamber's folder (nothing of it reaches the store).
         order = sorted(
-            (i for i, (r, _) in enumerate(named) if r.feedback_error is None),
+            (i for i, (r, _) in enumerate(named) if r.feedback_error is None and not r.misplaced),
             key=lambda i: named[i][0].replaced_by is None,
         )
         applied = state.apply_all([named[i] for i in order])
         by_index = dict(zip(order, applied, strict=True))
-        outcomes = [
-            by_index[i]
-            if i in by_index
-            else FileOutcome(
-                r.path,
-                n,
-                r.chamber,
-                r.sha256,
-                NOT_RECORDED,
-                findings_of(r),
-                error=r.feedback_error.message if r.feedback_error else None,
-            )
-            for i, (r, n) in enumerate(named)
-        ]
+        outcomes = [by_index.get(i) or _unrecorded(r, n) for i, (r, n) in enumerate(named)]
         try:
             written = state.commit()
             comp = completeness(st, year, registry=registry, catalogue=catalogue)

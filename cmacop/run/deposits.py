@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from cmacop.cop.registry import Registry
     from cmacop.validate.submission import Submission
 
 from cmacop.files.fsutil import sha256
@@ -171,17 +172,25 @@ def parse(path: Path, data: bytes | None) -> Submission | None:
         return None
 
 
-def declared_chamber(sub: Submission | None) -> str | None:
-    """The chamber code a submission declares; None when it cannot be told.
+def declared_chamber(
+    sub: Submission | None, path: Path | None = None, registry: Registry | None = None
+) -> str | None:
+    """The chamber a deposit stands for: the one whose folder holds it
+    (``depot/2024/CMAR-84/``, given ``path`` and ``registry``), else the code it declares;
+    None when it cannot be told.
 
-    Used only to keep two submissions of one chamber out of the same validation
-    batch (validation would reject both as duplicates, E-IDENT-004); the verdict
-    itself is validation's.
+    Used only to keep two submissions of one chamber out of the same validation batch
+    and in their order; the verdict itself is validation's (a file declaring another
+    chamber than its folder's is rejected there, E-IDENT-007).
     """
+    from cmacop.validate.checks.identity import chamber_and_year, chamber_folder
+
+    if path is not None and registry is not None:
+        folder = chamber_folder(path, registry)
+        if folder is not None:
+            return folder
     if sub is None:
         return None
-    from cmacop.validate.checks.identity import chamber_and_year
-
     return chamber_and_year(sub)[0]
 
 

@@ -350,7 +350,12 @@ class _Pass:
                 sub = parse(c.path, read.data)
                 fresh.append(
                     Fresh(
-                        c, read.sha256, read.data, sub, declared_chamber(sub), declared_sent_on(sub)
+                        c,
+                        read.sha256,
+                        read.data,
+                        sub,
+                        declared_chamber(sub, c.path, self.steps.registry),
+                        declared_sent_on(sub),
                     )
                 )
         present = {c.key for c in candidates} | {left.key for left in pending}

@@ -49,6 +49,8 @@ class Receipt:
     output_stem: str | None = None
     # Not recorded (« non traité »): why, in the words the chamber needs.
     problem: str | None = None
+    # Deposited in ``chamber``'s folder, the file declares this other chamber (E-IDENT-007).
+    declared: str | None = None
 
 
 def _when(moment: datetime) -> str:
@@ -62,6 +64,8 @@ def receipt_text(r: Receipt) -> str:
     who = "non indiquée dans le fichier"
     if r.chamber:
         who = f"{r.chamber} — {r.chamber_name}" if r.chamber_name else r.chamber
+    if r.declared:
+        who += f" (dossier de dépôt) ; le fichier déclare {r.declared}"
     sent = (
         f"{fmt_date(r.sent_on)} (déclarée dans le fichier)"
         if r.sent_on is not None
@@ -123,6 +127,11 @@ def _renamed(r: Receipt) -> list[str]:
 
 
 def _verdict(r: Receipt) -> str:
+    if r.declared:
+        return (
+            f"REJETÉ : ce fichier déclare la chambre {r.declared} mais a été déposé dans le "
+            f"dossier de {r.chamber} ; il n'est pas pris en compte."
+        )
     if r.outcome == NOT_RECORDED:
         return "REÇU, PAS ENCORE CONTRÔLÉ : ce fichier n'est pas encore pris en compte."
     if r.outcome == REJECTED:
@@ -142,6 +151,12 @@ def _verdict(r: Receipt) -> str:
 
 def _next_steps(r: Receipt) -> list[str]:
     folder = f"{r.drop_folder}/{r.year}/"
+    if r.declared:
+        return [
+            f"Si ce bilan est celui de {r.chamber}, corrigez le code de la chambre dans la",
+            f"feuille « Identification », puis déposez-le de nouveau dans {folder}{r.chamber}/.",
+            "Une chambre ne dépose que son propre bilan, dans son propre dossier.",
+        ]
     if r.outcome == NOT_RECORDED:
         return [
             "Rien de votre côté : le classeur de contrôle n'a pas pu être écrit sur le",

@@ -269,7 +269,7 @@ class Steps:
             chamber = self.registry.get(outcome.chamber) if outcome.chamber else None
             kept = (
                 in_force.get(outcome.chamber or "")
-                if outcome.outcome in (REJECTED, REPLACED)
+                if outcome.outcome in (REJECTED, REPLACED) and not checked.misplaced
                 else None
             )
             receipt_of = Receipt(
@@ -293,6 +293,7 @@ class Steps:
                 recorded=checked.path in recorded,
                 output_stem=target.name.removesuffix(FEEDBACK_SUFFIX),
                 problem=problem.cause if problem else None,
+                declared=checked.chamber if checked.misplaced else None,
             )
             receipt_error = self.write_receipt(receipt, receipt_of)
             if problem is None and receipt_error is not None:

@@ -26,7 +26,7 @@ from cmacop.files.fsutil import sha256
 from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, UnsafeWorkbookError
 from cmacop.validate.checks import Context, FileCheck, Record
 from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, Skipped, discover
-from cmacop.validate.checks.identity import check_identity, check_versions
+from cmacop.validate.checks.identity import MISPLACED, check_identity, check_versions
 from cmacop.validate.checks.plausibility import check_plausibility
 from cmacop.validate.checks.structure import CONTRACT_SHEETS, check_csv, check_workbook
 from cmacop.validate.checks.tabular import check_tabular
@@ -60,6 +60,8 @@ class FileResult:
     replaced_by: str | None = None  # a later version of the same chamber and year
     # Why the feedback asked for could not be written (its folder, the cause, what to do).
     feedback_error: CmacopError | None = field(default=None, compare=False)
+    # The chamber whose deposit folder holds the file (``depot/2024/CMAR-84/``), if any.
+    folder_chamber: str | None = None
     # The parsed values, for consolidation (not part of the JSON report).
     records: tuple[Record, ...] = field(default=(), repr=False, compare=False)
 
@@ -75,6 +77,11 @@ class FileResult:
     @property
     def justified(self) -> int:
         return sum(1 for f in self.findings if f.justified)
+
+    @property
+    def misplaced(self) -> bool:
+        """Deposited in another chamber's folder (E-IDENT-007): never recorded in the store."""
+        return any(f.code == MISPLACED for f in self.findings)
 
     @property
     def valid(self) -> bool:
@@ -102,6 +109,7 @@ class FileResult:
             "justifies": self.justified,
             "retour": str(self.feedback) if self.feedback else None,
             "retour_impossible": self.feedback_error.message if self.feedback_error else None,
+            "dossier_chambre": self.folder_chamber,
             "constats": [f.to_dict() for f in self.findings],
         }
 
@@ -250,9 +258,11 @@ def validate_paths(
         items += found
     items += [p for p in paths if isinstance(p, Source)]
     checks = [_check_file(i, item, ctx, keep=out is not None) for i, item in enumerate(items)]
-    check_versions(checks)
-    check_tabular(checks, cat)
-    check_plausibility(checks, ctx)
+    # A misplaced file is never compared with other files: it would speak of them.
+    compared = [fc for fc in checks if not fc.misplaced]
+    check_versions(compared)
+    check_tabular(compared, cat)
+    check_plausibility(compared, ctx)
     for fc in checks:
         fc.findings.sort(key=lambda f: sort_key(f, _SHEET_ORDER))
         fc.findings = group_ids(fc.findings)
@@ -286,6 +296,7 @@ def _result(
         feedback=feedback,
         replaced_by=fc.replaced_by,
         feedback_error=error,
+        folder_chamber=fc.folder_chamber,
         records=tuple(fc.records),
     )
 
@@ -333,6 +344,8 @@ def _check_file(index: int, item: Path | Source, ctx: Context, *, keep: bool) ->
         )
         return fc
     check_identity(fc, ctx)
+    if fc.misplaced:  # another chamber's file in a chamber's folder: nothing more is checked
+        return fc
     rows = check_workbook(fc, ctx) if fc.sub.kind == "xlsx" else check_csv(fc, ctx)
     check_values(fc, rows, ctx)
     return fc

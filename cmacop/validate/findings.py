@@ -52,6 +52,7 @@ _TITLES = {
     "E-IDENT-004": "deux dépôts pour la même chambre et la même année que rien ne départage (même date de transmission, même heure)",
     "E-IDENT-005": "identification incohérente dans le fichier",
     "E-IDENT-006": "date de transmission illisible",
+    "E-IDENT-007": "dépôt dans le dossier d'une autre chambre",
     "E-VAL-001": "texte au lieu d'un nombre (« NC », « n/a », « - »…)",
     "W-VAL-002": "nombre saisi comme texte (« 1 200 ») : accepté",
     "E-VAL-003": "nombre décimal pour un indicateur qui compte des unités",

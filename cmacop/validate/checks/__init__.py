@@ -105,6 +105,10 @@ class FileCheck:
     # Cells that have an error: no further check reports anything there (one cause each).
     failed: set[tuple[Any, ...]] = field(default_factory=set)
     output: Path | None = None  # where its feedback goes, when the caller chose (cmacop run)
+    # The chamber whose folder holds the file (``depot/2024/CMAR-84/…``), if any; when the
+    # file declares another one it is « misplaced »: nothing else is checked.
+    folder_chamber: str | None = None
+    misplaced: bool = False
 
     def has_error(self, cell: Cell | None) -> bool:
         """Whether ``cell`` already has an error (its value is not to be judged further)."""

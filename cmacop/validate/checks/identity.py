@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from cmacop.cop.contract import ID_ROW, SHEET_ID, workbook_name
@@ -18,6 +19,8 @@ from cmacop.validate.checks import Context, FileCheck
 from cmacop.validate.submission import Cell, Submission
 
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+_YEAR_FOLDER = re.compile(r"^\d{4}$")
+MISPLACED = "E-IDENT-007"
 _DATE_TEXT = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _ID_HINT = "Renseignez la feuille « Identification » (cellules sur fond jaune)."
 
@@ -76,13 +79,30 @@ def deadline(year: int, month: int) -> date:
     return date(year + 1, month, calendar.monthrange(year + 1, month)[1])
 
 
+def chamber_folder(path: Path, registry: Registry) -> str | None:
+    """The chamber whose deposit folder holds ``path``: the folder right under a year
+    folder (``depot/2024/CMAR-84/…``) when it is named by a reporting chamber's code (in
+    any case); None for a file at the top of ``depot/2024/`` or in another folder."""
+    parts = path.parent.parts
+    for i in range(len(parts) - 1, -1, -1):  # the nearest year folder above the file
+        if _YEAR_FOLDER.match(parts[i]):
+            if i + 1 == len(parts):
+                return None  # at the top of the year folder
+            found = registry.get(parts[i + 1].upper())
+            return found.code if found is not None and found.reports else None
+    return None
+
+
 def check_identity(fc: FileCheck, ctx: Context) -> None:
-    """Chamber, year and date of transmission: filled, known, consistent, on time."""
+    """Chamber, year and date of transmission: filled, known, consistent, on time; a file
+    in a chamber's deposit folder declares that chamber."""
     assert fc.sub is not None
     if fc.sub.kind == "xlsx":
         _workbook_identity(fc, ctx)
     else:
         _csv_identity(fc, ctx)
+    if _misplaced(fc, ctx.registry):
+        return  # what else it holds is another chamber's business: nothing more is said
     _expected_year(fc, ctx)
     _file_name(fc, ctx.registry)
     if fc.year is None:
@@ -98,6 +118,35 @@ def check_identity(fc: FileCheck, ctx: Context) -> None:
                 "(code de l'artisanat, art. R. 323-24) : vérifiez la date saisie.",
                 at=fc.sub.identification.get("Date de transmission"),
             )
+
+
+def _misplaced(fc: FileCheck, registry: Registry) -> bool:
+    """A file in a chamber's folder that declares another chamber (E-IDENT-007).
+
+    Rights on a shared drive are given per folder: a chamber writes its own. Its file may
+    not put figures in another chamber's name; the finding says only what the depositor
+    knows (the folder and the code its own file declares).
+    """
+    fc.folder_chamber = chamber_folder(fc.path, registry)
+    if fc.folder_chamber is None or fc.chamber is None:
+        return False
+    if fc.chamber.strip().upper() == fc.folder_chamber:
+        return False
+    assert fc.sub is not None
+    at = fc.sub.identification.get("Code chambre")
+    if at is None and fc.sub.kind == "csv":
+        at = next((r.cells["chambre"] for r in fc.sub.rows if "chambre" in r.cells), None)
+    fc.add(
+        MISPLACED,
+        f"fichier déposé dans le dossier de {fc.folder_chamber} alors qu'il déclare la chambre "
+        f"{fc.chamber} : il n'est pas pris en compte",
+        f"Une chambre ne dépose que son propre bilan, dans son dossier. Si ce bilan est celui "
+        f"de {fc.folder_chamber}, corrigez le code de la chambre (feuille « Identification ») "
+        f"et déposez-le de nouveau ; sinon, c'est à {fc.chamber} de le déposer dans son dossier.",
+        at=at,
+    )
+    fc.misplaced = True
+    return True
 
 
 def _id_cell(sub: Submission, label: str) -> Cell:
@@ -218,7 +267,11 @@ def _csv_identity(fc: FileCheck, ctx: Context) -> None:
 
 
 def _folder_year(fc: FileCheck) -> int | None:
-    name = fc.path.parent.name
+    """The year folder the file was deposited in (``depot/2024/`` or ``depot/2024/CMAR-84/``)."""
+    parent = fc.path.parent
+    if fc.folder_chamber is not None:
+        parent = parent.parent
+    name = parent.name
     return int(name) if len(name) == 4 and name.isdigit() else None
 
 
