@@ -235,6 +235,8 @@ def problem_of(root: Path, step: str, error: CmacopError, *, then: str = "") -> 
     message, hint = error.message, error.hint
     folder = error.folder or str(root)
     shown = relative(Path(folder), root)
+    if shown == ".":  # the campaign folder itself: named in full
+        shown = str(root)
     if error.folder and shown != error.folder:
         message = message.replace(error.folder, shown)
         hint = hint.replace(error.folder, shown) if hint else hint
