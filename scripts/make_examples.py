@@ -197,6 +197,13 @@ def write_csv_submission(
     path.write_bytes(out.getvalue().encode("cp1252"))
 
 
+JUSTIFICATIONS = (
+    "chambre,annee,indicateur,constat,justification\n"
+    'CMAR-53,2024,I6.4,W-PLAUS-005,"Deux conseillers partis à la retraite au premier semestre, '
+    "remplacés en septembre : l'écart est expliqué dans le rapport de la COM.\"\n"
+)
+
+
 def write_reference(camp: Path, com: dict, cat: Catalogue) -> None:
     ref = camp / "referentiel"
     ref.mkdir(parents=True, exist_ok=True)
@@ -205,6 +212,8 @@ def write_reference(camp: Path, com: dict, cat: Catalogue) -> None:
     (ref / "cibles_com.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     lines = ["chambre,entreprises"] + [f"{c},{k}" for c, k in KEY.items()]
     (ref / "cle_repartition.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # A warning explained once (the broken example of CMAR-53 shows it « justifié »).
+    (ref / "justifications.csv").write_text(JUSTIFICATIONS, encoding="utf-8")
     cmar = {c: k for c, k in KEY.items() if c.startswith("CMAR-")}
     for tax_year, (cap, own_share) in TFCMA.items():
         cents = apportion(int((cap - own_share) * 100), cmar)

@@ -161,3 +161,69 @@ def test_only_cmar_have_a_bilan_de_com(report_inputs, tmp_path, chamber, message
     with pytest.raises(UsageError, match=message):
         render_report(report_inputs, out_dir=tmp_path, generated_on=DAY, chambers=[chamber])
     assert not any(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- issue 13
+
+
+def _justified_inputs(report_inputs):
+    """CMAR-53 explained its I1.1 gap and its late transmission; CMAR-11's I1.1 is an outlier."""
+    from cmacop.validate.checks.network import Outlier
+
+    findings = tuple(
+        dataclasses.replace(f, justification="Délai accordé par CMA France le 3 mars 2025.")
+        if (f.chamber, f.code) == ("CMAR-53", "W-TIME-001")
+        else f
+        for f in report_inputs.findings
+    )
+    return dataclasses.replace(
+        report_inputs,
+        findings=findings,
+        gap_justifications={
+            ("CMAR-53", "I1.1"): "Conseiller absent six mois, remplacé en juillet."
+        },
+        outliers=(Outlier("CMAR-11", "I1.1", 650.0, 1000, 650.0, 60.0, 12.3, 9),),
+    )
+
+
+def test_a_justified_gap_and_warning_are_explained(report_inputs):
+    inputs = _justified_inputs(report_inputs)
+    q = national_bilan(inputs, DAY).quality
+    assert q.unjustified == ()  # CMAR-53's I1.1 is explained now
+    by_code = {s.code: s for s in q.submissions}
+    assert (by_code["CMAR-53"].warnings, by_code["CMAR-53"].justified) == (1, 1)
+    assert q.total_justified == 1
+    b = com_bilan(inputs, "CMAR-53", DAY)
+    assert [(g.indicator, g.explained) for g in b.gaps] == [("I3.1", True), ("I1.1", True)]
+    assert b.unjustified == ()
+
+
+def test_every_gap_is_listed_in_the_bilan_de_com(report_inputs, tmp_path):
+    """R. 323-24: the COM report explains the gaps — the bilan lists them all, explained or not."""
+    result = render_report(report_inputs, out_dir=tmp_path, generated_on=DAY, formats="md",
+                           chambers=["CMAR-53"])  # fmt: skip
+    text = next(f.path for f in result.documents if "CMAR-53" in f.path.name).read_text("utf-8")
+    section = text.split("### Écarts à la cible")[1].split("###")[0]
+    assert "| I1.1 | Diagnostics réalisés | 360 | 270 | 75,0\u202f% | **non expliqué** |" in section
+    assert "| I3.1 |" in section  # commented, still listed
+
+
+def test_justifications_and_outliers_in_the_documents(report_inputs, tmp_path):
+    inputs = _justified_inputs(report_inputs)
+    result = render_report(inputs, out_dir=tmp_path, generated_on=DAY, formats="md,html")
+    by_name = {f.path.name: f.path.read_text("utf-8") for f in result.documents}
+    national = by_name["bilan_cop_2024.md"]
+    assert "| 1 (+ 1 justifié) |" in national
+    outliers = national.split("### Valeurs atypiques au regard du réseau")[1].split("###")[0]
+    assert (
+        "| CMA Île-de-France | I1.1 | Diagnostics réalisés | 650 | 650,0 | 60,0 | 12,3 |"
+        in outliers
+    )
+    com = by_name["bilan_com_2024_CMAR-53.md"]
+    assert (
+        "| avertissement justifié | Identification!B5 | — | transmis hors délai — justification\u00a0: "
+        "Délai accordé par CMA France le 3 mars 2025. |" in com
+    )
+    assert "justification\u00a0: Conseiller absent six mois, remplacé en juillet. |" in com
+    assert "Conseiller absent six mois" in by_name["bilan_com_2024_CMAR-53.html"]
+    assert "12,3" in by_name["bilan_com_2024_CMAR-11.html"]

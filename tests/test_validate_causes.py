@@ -102,7 +102,7 @@ def test_gap_without_comment_only_beyond_the_tolerance(make_workbook, realised, 
 def test_gap_message_gives_the_gap(make_workbook):
     (finding,) = validate_paths([make_workbook(values={"I1.4": 40})]).findings
     assert finding.message == (
-        "écart non justifié : réalisé (40) inférieur de 24,5\u202f% à la cible (53) sans commentaire"
+        "écart sans commentaire : réalisé (40) inférieur de 24,5\u202f% à la cible (53)"
     )
 
 

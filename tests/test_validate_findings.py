@@ -85,6 +85,7 @@ def _history(make: Any, tmp: Path) -> dict[str, Any]:
     return {"history": tmp / "historique"}
 
 
+NETWORK = ("CMAR-84", "CMAR-27", "CMAR-53", "CMAR-24", "CMAR-94", "CMAR-44", "CMAR-32", "CMAR-75")
 BOMB = b"<sst>" + b" " * (60 * 1024 * 1024) + b"</sst>"
 LAUGHS = (
     b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -285,6 +286,16 @@ CASES = {
     "stock en baisse": Case("W-PLAUS-004", lambda make, tmp: [make()], "Indicateurs!G9", _history),
     "écart non justifié": Case(
         "W-PLAUS-005", lambda make, tmp: [make(values={"I1.4": 50})], "Indicateurs!H5"
+    ),
+    "valeur atypique au regard du réseau": Case(
+        "W-PLAUS-006",
+        lambda make, tmp: [
+            make(c, values={"I1.3": 520} if c == "CMAR-75" else None, targets=make.targets(c))
+            for c in NETWORK
+        ],
+        "Indicateurs!G4",
+        lambda make, tmp: {"key": dict.fromkeys(NETWORK, 1000)},
+        "I1.3",
     ),
     "hors délai": Case(
         "W-DELAI-001", lambda make, tmp: [make(sent=date(2025, 3, 3))], "Identification!B5"

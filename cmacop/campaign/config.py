@@ -20,6 +20,7 @@ from cmacop.campaign.layout import (
     CONTACTS_FILE,
     DEPOSIT_DIR,
     FEEDBACK_DIR,
+    JUSTIFICATIONS_FILE,
     KEY_FILE,
     LOG_DIR,
     RECEPTIONS_FILE,
@@ -87,6 +88,13 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "Clé de répartition des cibles dérivées : chambre,entreprises.",
         ),
         Setting(
+            "justifications",
+            "path",
+            f"{REFERENCE_DIR}/{JUSTIFICATIONS_FILE}",
+            "Avertissements justifiés : chambre,annee,indicateur,constat,justification "
+            "(facultatif).",
+        ),
+        Setting(
             "base_tfcma",
             "text",
             f"{REFERENCE_DIR}/{BASE_PATTERN}",
@@ -130,6 +138,13 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "0.05",
             "Avertir d'un écart non commenté au-delà de cette fraction de la cible "
             "(le bilan de COM liste tous les écarts).",
+        ),
+        Setting(
+            "seuil_reseau",
+            "number",
+            "3.5",
+            "Avertir d'une valeur atypique au regard du réseau au-delà de cet écart robuste "
+            "(niveau pour 1 000 entreprises, médiane et MAD des chambres).",
         ),
         Setting(
             "delai_stabilite",
@@ -186,6 +201,8 @@ class Config:
     share_overrides: dict[int, Decimal] = field(default_factory=dict)
     weights: dict[str, Decimal] = field(default_factory=dict)
     gap_tolerance: Decimal = Decimal("0.05")
+    justifications_file: Path | None = None
+    network_threshold: Decimal = Decimal("3.5")
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
     source: Path | None = None
@@ -282,11 +299,13 @@ def load_config(path: str | Path | None = None) -> Config | None:
         log_dir=root / c["journal"],
         targets_file=root / r["cibles"],
         key_file=root / r["cle"],
+        justifications_file=root / r["justifications"],
         base_pattern=r["base_tfcma"],
         plausibility_max=k["plausibilite_max"],
         plausibility_min=k["plausibilite_min"],
         change_max=k["variation_max"],
         gap_tolerance=k["tolerance_ecart"],
+        network_threshold=k["seuil_reseau"],
         settle_seconds=k["delai_stabilite"],
         cap=cal["plafond_taux"],
         share_overrides=_share_overrides(path, cal["part_performance"]),

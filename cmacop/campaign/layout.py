@@ -24,6 +24,7 @@ RESULTS_DIR = "resultats"  # machine files of « cmacop compute » outside the b
 # Reference files (``[referentiel]``), in REFERENCE_DIR.
 TARGETS_FILE = "cibles_com.csv"
 KEY_FILE = "cle_repartition.csv"
+JUSTIFICATIONS_FILE = "justifications.csv"  # warnings explained once (chambre,annee,…)
 BASE_PATTERN = "tfcma_{annee_taxe}.csv"  # {annee_taxe} = results year + 1
 CONTACTS_FILE = "contacts.csv"  # chambre,courriel: who receives the receipts and reminders
 RECEPTIONS_FILE = "receptions.csv"  # fichier,recu_le: dates of receipt recorded by hand

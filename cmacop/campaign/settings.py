@@ -91,6 +91,9 @@ class Thresholds:
     # (a cmacop default: the contract asks every gap to be explained, R. 323-24 — the
     # bilan de COM lists them all; the warning is kept for the gaps that matter).
     gap: float = 0.05
+    # A level per 1 000 enterprises whose robust z-score across the network is beyond this:
+    # W-PLAUS-006 (Iglewicz and Hoaglin's usual 3,5; a cmacop default).
+    network: float = 3.5
 
     def __post_init__(self) -> None:
         if not self.high > 1:
@@ -100,6 +103,10 @@ class Thresholds:
         if not self.change > 0:
             raise UsageError(
                 f"seuil de variation non valide ({self.change}) : il doit être positif"
+            )
+        if not self.network > 0:
+            raise UsageError(
+                f"seuil d'écart au réseau non valide ({self.network}) : il doit être positif"
             )
         if not 0 <= self.gap < 1:
             raise UsageError(
@@ -114,6 +121,7 @@ def thresholds_of(cfg: Config) -> Thresholds:
         low=float(cfg.plausibility_min),
         change=float(cfg.change_max),
         gap=float(cfg.gap_tolerance),
+        network=float(cfg.network_threshold),
     )
 
 
@@ -132,6 +140,9 @@ class Settings:
     store: Path | None = None
     targets: Path | Mapping[TargetKey, int] | None = None
     key: Path | Mapping[str, int] | None = None
+    # Warnings explained once: a ``justifications.csv`` file or the texts already read
+    # (``{(chambre, annee, indicateur or None, constat): texte}``).
+    justifications: Path | Mapping[Any, str] | None = None
     base: Path | None = None
     reports: Path | None = None  # the bilans folder of ``year``
     history: Path | None = None  # last year: a store or a folder of submissions
@@ -163,6 +174,10 @@ class Settings:
         return self.store if self.store is not None else Path(STORE_DIR)
 
     # ------------------------------------------------------------------ reference files
+
+    def once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """``read()`` once per settings: how a stage reads a reference file these name."""
+        return self._once(key, read)
 
     def _once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
         """``read()`` the first time ``key`` is asked of these settings, then its result."""
@@ -267,6 +282,7 @@ def command_settings(
     base: str | Path | None = None,
     reports: str | Path | None = None,
     history: str | Path | None = None,
+    justifications: str | Path | Mapping[Any, str] | None = None,
 ) -> Settings:
     """A command's settings: each option given wins over ``cmacop.toml``.
 
@@ -300,6 +316,7 @@ def command_settings(
             store=_path(store),
             targets=_given(targets),
             key=_given(key),
+            justifications=_given(justifications),
             base=_path(base),
             reports=_path(reports),
             history=_path(history),
@@ -310,6 +327,8 @@ def command_settings(
         store=_path(store) or cfg.store,
         targets=_given(targets) or existing(cfg.targets_file),
         key=_given(key) or existing(cfg.key_file),
+        justifications=_given(justifications)
+        or (existing(cfg.justifications_file) if cfg.justifications_file else None),
         base=_path(base) or (existing(cfg.base_file(year)) if year is not None else None),
         reports=_path(reports) or (cfg.reports_dir(year) if year is not None else None),
         history=_path(history),

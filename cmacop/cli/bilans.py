@@ -10,6 +10,7 @@ import typer
 from cmacop.cli.common import (
     CONFIG_HELP,
     BaseOption,
+    JustificationsOption,
     KeyOption,
     StoreOption,
     TargetsOption,
@@ -37,6 +38,7 @@ def report_cmd(
     targets: TargetsOption = None,
     key: KeyOption = None,
     base: BaseOption = None,
+    justifications: JustificationsOption = None,
     chamber: Annotated[
         list[str] | None,
         typer.Option(
@@ -83,6 +85,7 @@ def report_cmd(
         targets=targets,
         key=key,
         base=base,
+        justifications=justifications,
         chambers=chamber,
         formats=formats,
         out_dir=out,

@@ -61,6 +61,14 @@ KeyOption = Annotated[
         "sinon referentiel/cle_repartition.csv à côté du dossier de consolidation.",
     ),
 ]
+JustificationsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--justifications",
+        help="Avertissements justifiés (chambre,annee,indicateur,constat,justification). "
+        "Par défaut : « referentiel.justifications » de la campagne.",
+    ),
+]
 BaseOption = Annotated[
     Path | None,
     typer.Option(

@@ -10,6 +10,7 @@ import typer
 from cmacop.cli.common import (
     CONFIG_HELP,
     BaseOption,
+    JustificationsOption,
     KeyOption,
     ResultFormat,
     StoreOption,
@@ -74,6 +75,7 @@ def consolidate_cmd(
             "Par défaut : « referentiel.cle » de la campagne.",
         ),
     ] = None,
+    justifications: JustificationsOption = None,
     wait: Annotated[
         float,
         typer.Option(
@@ -95,6 +97,7 @@ def consolidate_cmd(
         store=store,
         targets=targets,
         key=key,
+        justifications=justifications,
         wait=wait,
     )
     if fmt is ResultFormat.json:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import CONFIG_HELP, _err, _json, _out, app, examples
+from cmacop.cli.common import CONFIG_HELP, JustificationsOption, _err, _json, _out, app, examples
 
 
 class ReportFormat(StrEnum):
@@ -51,6 +51,7 @@ def validate_cmd(
             "--history", help="Historique consolidé ou dossier des bilans de l'année précédente."
         ),
     ] = None,
+    justifications: JustificationsOption = None,
     fmt: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
     ] = ReportFormat.table,
@@ -74,6 +75,7 @@ def validate_cmd(
         targets=targets,
         key=key,
         history=history,
+        justifications=justifications,
         strict=strict,
         feedback_dir=feedback,
     )

@@ -117,13 +117,18 @@ def run_tables(result: RunResult) -> list[Any]:
                     f.chamber,
                     f.outcome,
                     f.errors,
-                    f.warnings,
+                    _warnings(f.warnings, f.justified),
                     openable(root, f.receipt),
                 ]
                 for f in result.files
             ],
         )
     ]
+
+
+def _warnings(open_: int, justified: int) -> str:
+    """``2``, or ``1 (+ 2 justifiés)``: warnings still open, and those the chamber explained."""
+    return f"{open_} (+ {plural(justified, 'justifié')})" if justified else str(open_)
 
 
 def status_table(status: CampaignStatus) -> Any:
@@ -140,6 +145,7 @@ def status_table(status: CampaignStatus) -> Any:
             "Dernier fichier reçu",
             "Reçu le",
             "Valide",
+            "Avertissements",
             "Dernier changement",
         ],
         [
@@ -151,6 +157,7 @@ def status_table(status: CampaignStatus) -> Any:
                 openable(status.root, c.last_file),
                 _moment(c.received),
                 yes_no(c.last_valid),
+                _warnings(c.warnings, c.justified) if c.last_file else None,
                 _moment(c.last_change),
             ]
             for c in status.chambers

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
 
     from cmacop.validate.engine import FileResult, ValidationReport
 
-STYLES = {ERROR: "bold red", WARNING: "yellow", "justifié": "green"}
-JUSTIFIED = "justifié"
+JUSTIFIED = "avertissement justifié"
+STYLES = {ERROR: "bold red", WARNING: "yellow", JUSTIFIED: "green"}
 HEADERS = ("Gravité", "Code", "Cellule", "Indicateur", "Message", "Conseil")
 # Narrowest Message and Conseil columns worth a table; below, blocks read better.
 MIN_TEXT_COLUMN = 28
@@ -37,7 +37,7 @@ Line = Finding | FindingGroup
 
 
 def severity_word(item: Line) -> str:
-    """``erreur``, ``avertissement``, or ``justifié`` for a warning explained by the chamber."""
+    """``erreur``, ``avertissement``, or ``avertissement justifié`` (explained by the chamber)."""
     return JUSTIFIED if item.justification is not None else item.severity
 
 

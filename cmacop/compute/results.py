@@ -44,6 +44,9 @@ from cmacop.cop.referentiel import read_base
 from cmacop.cop.registry import Registry, load_registry
 from cmacop.cop.targets import FIRST_YEAR, TargetRow
 from cmacop.errors import DataFileError
+from cmacop.validate.checks.network import THRESHOLD, Outlier, network_outliers
+from cmacop.validate.justifications import NONE as NO_JUSTIFICATION
+from cmacop.validate.justifications import Justifications, justifications_of
 
 NetworkHistory = Mapping[int, Mapping[str, int | None]]  # {year: {code: realised}}
 
@@ -113,6 +116,12 @@ class YearResults:
     findings: pl.DataFrame = field(compare=False, repr=False)
     history: NetworkHistory = field(compare=False, repr=False)
     written: tuple[Path, ...] = field(default=(), compare=False)  # the machine files
+    # Warnings the chambers explained (referentiel/justifications.csv), as read today.
+    justifications: Justifications = field(default=NO_JUSTIFICATION, compare=False, repr=False)
+    # Values far from the network's level for the chamber's size (W-PLAUS-006), every
+    # chamber of the year compared (needs the allocation key and 8 chambers).
+    outliers: tuple[Outlier, ...] = field(default=(), compare=False, repr=False)
+    outlier_threshold: float = THRESHOLD  # controles.seuil_reseau
 
     @property
     def tax_year(self) -> int:
@@ -241,7 +250,24 @@ def compute_results(
         data=data,
         findings=st.read(FINDINGS, year).filter(pl.col("sha256").is_in(kept)),
         history=network_history(st, year, catalogue),
+        justifications=justifications_of(s, catalogue, registry),
+        outliers=year_outliers(data, given.allocation_key(registry), catalogue, s),
+        outlier_threshold=s.thresholds.network,
     )
+
+
+def year_outliers(
+    data: pl.DataFrame, key: Mapping[str, int] | None, catalogue: Catalogue, s: Settings
+) -> tuple[Outlier, ...]:
+    """The year's outliers across the network, every chamber in force compared."""
+    if not key:
+        return ()
+    values: dict[str, dict[str, float]] = {}
+    rows = data.filter(pl.col("realise").is_not_null()).select("chambre", "code", "realise")
+    for chamber, code, realised in rows.iter_rows():
+        values.setdefault(chamber, {})[code] = float(realised)
+    found = network_outliers(values, key, catalogue, threshold=s.thresholds.network)
+    return tuple(found)
 
 
 def network_history(

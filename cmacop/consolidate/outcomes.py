@@ -27,6 +27,13 @@ class FileFinding:
     indicator: str | None = None
     value: str | None = None
     hint: str | None = None
+    # A warning the chamber explained (referentiel/justifications.csv): not stored, the
+    # bilans and ``cmacop statut`` read the justifications file when they are made.
+    justification: str | None = None
+
+    @property
+    def is_open_warning(self) -> bool:
+        return self.severity != "erreur" and self.justification is None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +45,7 @@ class FileFinding:
             "valeur": self.value,
             "message": self.message,
             "conseil": self.hint,
+            "justification": self.justification,
         }
 
 
@@ -60,7 +68,12 @@ class FileOutcome:
 
     @property
     def warnings(self) -> int:
-        return sum(1 for f in self.findings if f.severity != "erreur")
+        """Warnings still open (a justified warning is no longer counted)."""
+        return sum(1 for f in self.findings if f.is_open_warning)
+
+    @property
+    def justified(self) -> int:
+        return sum(1 for f in self.findings if f.justification is not None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +85,7 @@ class FileOutcome:
             "erreur": self.error,
             "erreurs": self.errors,
             "avertissements": self.warnings,
+            "justifies": self.justified,
             "constats": [f.to_dict() for f in self.findings],
         }
 
@@ -125,6 +139,7 @@ def findings_of(result: FileResult) -> tuple[FileFinding, ...]:
             indicator=f.indicator,
             value=f.value,
             hint=f.hint,
+            justification=f.justification,
         )
         for f in result.findings
     )

@@ -184,6 +184,7 @@ def consolidate_paths(
     store: str | Path | None = None,
     targets: str | Path | Mapping[TargetKey, int] | None = None,
     key: str | Path | Mapping[str, int] | None = None,
+    justifications: str | Path | None = None,
     history: Mapping[TargetKey, float] | None = None,
     wait: float = 0.0,
     now: datetime | None = None,
@@ -211,7 +212,9 @@ def consolidate_paths(
     from cmacop.validate.engine import validate_paths
 
     check_year(year)
-    s = settings_for(settings, config, store=store, targets=targets, key=key)
+    s = settings_for(
+        settings, config, store=store, targets=targets, key=key, justifications=justifications
+    )
     items = [p if isinstance(p, Source) else Path(p) for p in paths]
     if not items:
         raise UsageError("aucun fichier ni dossier à consolider")

@@ -127,6 +127,7 @@ def consolidate_years(
     store: str | Path | None = None,
     targets: str | Path | None = None,
     key: str | Path | None = None,
+    justifications: str | Path | None = None,
     wait: float = 0.0,
     now: datetime | None = None,
 ) -> ConsolidationRun:
@@ -150,6 +151,7 @@ def consolidate_years(
         store=store,
         targets=targets,
         key=key,
+        justifications=justifications,
     )
     if items and not asked:
         assert s.year is not None

@@ -171,6 +171,7 @@ def build_report(
     targets: str | Path | None = None,
     key: str | Path | None = None,
     base: str | Path | None = None,
+    justifications: str | Path | None = None,
     chambers: Sequence[str] | None = None,
     formats: str | Iterable[str] = FORMATS,
     out_dir: str | Path | None = None,
@@ -190,7 +191,7 @@ def build_report(
 
     s = settings_for(
         settings, config, year=year, need_year=True, store=store, targets=targets, key=key,
-        base=base, reports=out_dir,
+        base=base, reports=out_dir, justifications=justifications,
     )  # fmt: skip
     assert s.year is not None
     fmts = parse_formats(formats)

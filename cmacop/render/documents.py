@@ -23,6 +23,7 @@ from cmacop.render import charts
 from cmacop.render.model import AxisRef, Bilan, ChamberRow, SubmissionLine
 from cmacop.render.model_com import ComBilan
 from cmacop.resources import data_dir
+from cmacop.validate.checks.network import level_text
 
 TEMPLATES = {
     ("national", "md"): "bilan/national.md.j2",
@@ -174,6 +175,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "css_string": css_string,
     "rate_class": rate_class,
     "unit_value": unit_value,
+    "level": level_text,
 }
 
 

@@ -23,6 +23,11 @@ from cmacop.consolidate.completeness import receipt_day
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
 from cmacop.cop.targets import TargetRow
+from cmacop.validate.checks.network import Outlier
+from cmacop.validate.justifications import Justifications
+
+# The warning a gap to the target without comment gives: its justification explains the gap.
+GAP_CODE = "W-PLAUS-005"
 
 if TYPE_CHECKING:
     import polars as pl
@@ -58,6 +63,11 @@ class Finding:
     indicator: str | None = None
     location: str | None = None
     file: str | None = None
+    justification: str | None = None  # a warning the chamber explained (justifications.csv)
+
+    @property
+    def is_open_warning(self) -> bool:
+        return self.severity == "avertissement" and self.justification is None
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,12 @@ class ReportInputs:
     indicator_weights: tuple[tuple[str, str], ...] = ()  # (code, weight) when not all 1
     share_overridden: bool = False  # p of the tax year set by configuration, not the schedule
     cmacop_version: str = ""
+    # A gap to the target explained in referentiel/justifications.csv (W-PLAUS-005):
+    # ``{(chambre, indicateur): texte}``.
+    gap_justifications: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Values far from the network's level for the chamber's size (W-PLAUS-006).
+    outliers: tuple[Outlier, ...] = ()
+    outlier_threshold: float = 3.5  # the robust z-score beyond which a value is shown
 
 
 def _submissions(comp: Completeness) -> tuple[SubmissionState, ...]:
@@ -111,8 +127,9 @@ def _submissions(comp: Completeness) -> tuple[SubmissionState, ...]:
     )
 
 
-def _findings(frame: pl.DataFrame) -> tuple[Finding, ...]:
-    """The stored findings of the files the chambers' statuses rest on."""
+def _findings(frame: pl.DataFrame, year: int, explained: Justifications) -> tuple[Finding, ...]:
+    """The stored findings of the files the chambers' statuses rest on, each warning
+    justified as the justifications file stands today."""
     findings = []
     for row in frame.iter_rows(named=True):
         sheet, cell = row["feuille"], row["cellule"]
@@ -126,9 +143,20 @@ def _findings(frame: pl.DataFrame) -> tuple[Finding, ...]:
                 indicator=row["indicateur"],
                 location=location,
                 file=row["fichier"],
+                justification=explained.text_for(
+                    row["chambre"], year, row["indicateur"], row["code"]
+                ),
             )
         )
     return tuple(findings)
+
+
+def _gap_justifications(explained: Justifications, year: int) -> dict[tuple[str, str], str]:
+    return {
+        (chamber, indicator): text
+        for (chamber, y, indicator, code), text in explained.texts.items()
+        if y == year and code == GAP_CODE and indicator is not None
+    }
 
 
 def _number(value: Any) -> Any:
@@ -191,11 +219,14 @@ def inputs_from_results(
         history=results.history,
         modulation=results.modulation,
         submissions=_submissions(results.completeness),
-        findings=_findings(results.findings),
+        findings=_findings(results.findings, results.year, results.justifications),
         comments=comments,
         impact_values=impact_values,
         input_files=_input_files(results),
         indicator_weights=tuple((code, str(weight)) for code, weight in weights),
         share_overridden=results.parameters.share_overridden,
         cmacop_version=__version__,
+        gap_justifications=_gap_justifications(results.justifications, results.year),
+        outliers=results.outliers,
+        outlier_threshold=results.outlier_threshold,
     )

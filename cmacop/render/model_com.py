@@ -18,6 +18,7 @@ from cmacop.render.modelparts import (
     Gap,
     ModulationRow,
     ModulationView,
+    OutlierLine,
     QualityView,
     Source,
     SubmissionLine,
@@ -77,10 +78,14 @@ class ComBilan:
     modulation: ModulationRow | None
     modulation_params: ModulationView | None
     findings: tuple[Finding, ...]
-    unjustified: tuple[Gap, ...]
+    unjustified: tuple[Gap, ...]  # neither commented nor justified
     source: Source
     has_history: bool
     data: tuple[DataRow, ...]
+    # Every gap to the target, explained or not (the COM report explains them, R. 323-24).
+    gaps: tuple[Gap, ...] = ()
+    outliers: tuple[OutlierLine, ...] = ()
+    outlier_threshold: float = 3.5
 
 
 @dataclass(frozen=True)
@@ -193,6 +198,9 @@ def com_bilan(
         modulation_params=modulation,
         findings=tuple(f for f in inputs.findings if f.chamber == chamber),
         unjustified=tuple(g for g in quality.unjustified if g.code == chamber),
+        gaps=tuple(g for g in quality.gaps if g.code == chamber),
+        outliers=tuple(o for o in quality.outliers if o.code == chamber),
+        outlier_threshold=quality.outlier_threshold,
         source=source_of(inputs, generated_on, chamber),
         has_history=inputs.previous is not None,
         data=data_rows(inputs, chamber),

@@ -61,9 +61,10 @@ class SubmissionLine:
     transmitted_on: date | None
     file: str | None
     errors: int
-    warnings: int
+    warnings: int  # still open: a justified warning is not counted
     unjustified: int
     quoted_errors: tuple[Finding, ...]
+    justified: int = 0  # warnings explained in referentiel/justifications.csv
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,11 @@ class Gap:
     realised: int | None
     rate: Fraction
     comment: str | None
+    justification: str | None = None  # the gap explained in justifications.csv
+
+    @property
+    def explained(self) -> bool:
+        return self.comment is not None or self.justification is not None
 
 
 @dataclass(frozen=True)
@@ -102,15 +108,34 @@ class DataRow:
 
 
 @dataclass(frozen=True)
+class OutlierLine:
+    """A value far from the network's level for the chamber's size (W-PLAUS-006)."""
+
+    code: str
+    name: str
+    indicator: str
+    label: str
+    realised: Any
+    level: float  # per 1 000 enterprises of the chamber
+    median: float  # the network's median level
+    z: float  # robust z-score
+    chambers: int
+
+
+@dataclass(frozen=True)
 class QualityView:
     submissions: tuple[SubmissionLine, ...]  # every reporting chamber, registry order
     findings: tuple[Finding, ...]
     rejected: tuple[SubmissionLine, ...]
     missing: tuple[SubmissionLine, ...]
     late: tuple[SubmissionLine, ...]
-    unjustified: tuple[Gap, ...]
+    unjustified: tuple[Gap, ...]  # neither commented nor justified
     commented: tuple[Gap, ...]
-    total_warnings: int
+    total_warnings: int  # still open
+    gaps: tuple[Gap, ...] = ()  # every gap to the target, explained or not (R. 323-24)
+    outliers: tuple[OutlierLine, ...] = ()
+    total_justified: int = 0
+    outlier_threshold: float = 3.5
 
 
 @dataclass(frozen=True)
@@ -217,9 +242,29 @@ def _gaps(inputs: ReportInputs) -> list[Gap]:
                 realised=row.realised,
                 rate=row.rate,
                 comment=(inputs.comments.get((row.chamber, row.code)) or "").strip() or None,
+                justification=inputs.gap_justifications.get((row.chamber, row.code)),
             )
         )
     return gaps
+
+
+def _outliers(inputs: ReportInputs, order: Mapping[str, int]) -> tuple[OutlierLine, ...]:
+    labels = {i.code: i.label for i in inputs.catalogue.all_indicators}
+    lines = [
+        OutlierLine(
+            code=o.chamber,
+            name=_name(inputs, o.chamber),
+            indicator=o.indicator,
+            label=labels.get(o.indicator, o.indicator),
+            realised=int(o.realised) if float(o.realised).is_integer() else o.realised,
+            level=o.level,
+            median=o.median,
+            z=o.z,
+            chambers=o.chambers,
+        )
+        for o in inputs.outliers
+    ]
+    return tuple(sorted(lines, key=lambda o: (order.get(o.code, len(order)), o.indicator)))
 
 
 def quality_view(
@@ -229,8 +274,9 @@ def quality_view(
     given = {s.chamber: s for s in inputs.submissions}
     order = {r.code: pos for pos, r in enumerate(rows)}
     gaps = sorted(_gaps(inputs), key=lambda g: (order.get(g.code, len(order)), g.rate))
-    # « écart non justifié » (code de l'artisanat, R. 323-24): below target, no explanation.
-    unjustified = [g for g in gaps if g.comment is None]
+    # « écart non justifié » (code de l'artisanat, R. 323-24): below target, no explanation
+    # (neither a comment in the file nor a line of referentiel/justifications.csv).
+    unjustified = [g for g in gaps if not g.explained]
     commented: list[Gap] = []
     for chamber in order:
         commented.extend(
@@ -250,12 +296,15 @@ def quality_view(
                 file=state.file if state else None,
                 errors=len(errors),
                 warnings=sum(
-                    1
-                    for f in inputs.findings
-                    if f.chamber == row.code and f.severity == "avertissement"
+                    1 for f in inputs.findings if f.chamber == row.code and f.is_open_warning
                 ),
                 unjustified=sum(1 for g in unjustified if g.code == row.code),
                 quoted_errors=tuple(errors[:QUOTED_ERRORS]),
+                justified=sum(
+                    1
+                    for f in inputs.findings
+                    if f.chamber == row.code and f.justification is not None
+                ),
             )
         )
     return QualityView(
@@ -267,6 +316,10 @@ def quality_view(
         unjustified=tuple(unjustified),
         commented=tuple(commented),
         total_warnings=sum(s.warnings for s in lines),
+        gaps=tuple(gaps),
+        outliers=_outliers(inputs, order),
+        total_justified=sum(s.justified for s in lines),
+        outlier_threshold=inputs.outlier_threshold,
     )
 
 

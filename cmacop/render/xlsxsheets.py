@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cmacop.campaign.statuses import TRANSMITTED
-from cmacop.french import fmt_date
+from cmacop.french import fmt_date, fmt_number
 from cmacop.render.documents import status_label
 from cmacop.render.model import Bilan
 from cmacop.render.model_com import ComBilan
@@ -22,9 +22,11 @@ from cmacop.render.modelparts import (
     Gap,
     ModulationRow,
     ModulationView,
+    OutlierLine,
     Source,
     SubmissionLine,
 )
+from cmacop.validate.checks.network import level_text
 
 COUNT = "#,##0"
 PERCENT = "0.0%"
@@ -180,18 +182,31 @@ QUALITY_COLUMNS = (
 
 
 def _gap_row(g: Gap, nature: str) -> tuple[Any, ...]:
+    detail = g.comment or (f"justification : {g.justification}" if g.justification else g.label)
     return (g.code, g.name, nature, g.indicator, None, g.target, g.realised, g.rate,
-            g.comment or g.label)  # fmt: skip
+            detail)  # fmt: skip
+
+
+def _gap_nature(g: Gap) -> str:
+    if g.comment is not None:
+        return "écart commenté"
+    return "écart justifié" if g.justification is not None else "écart non justifié"
+
+
+def _outlier_row(o: OutlierLine) -> tuple[Any, ...]:
+    detail = (
+        f"{level_text(o.level)} pour 1 000 entreprises, médiane du réseau "
+        f"{level_text(o.median)} ({o.chambers} chambres), écart robuste {fmt_number(o.z, 1)}"
+    )
+    return (o.code, o.name, "valeur atypique", o.indicator, None, None, o.realised, None, detail)
 
 
 def _quality_rows(bilan: Bilan | ComBilan) -> tuple[tuple[Any, ...], ...]:
     if isinstance(bilan, Bilan):
         q = bilan.quality
-        lines, findings = q.submissions, q.findings
-        unjustified, commented = q.unjustified, q.commented
+        lines, findings, outliers = q.submissions, q.findings, q.outliers
     else:
-        lines, findings = (bilan.submission,), bilan.findings
-        unjustified, commented = bilan.unjustified, ()
+        lines, findings, outliers = (bilan.submission,), bilan.findings, bilan.outliers
     names = {s.code: s.name for s in lines}
     rows: list[tuple[Any, ...]] = []
     for s in lines:
@@ -201,12 +216,23 @@ def _quality_rows(bilan: Bilan | ComBilan) -> tuple[tuple[Any, ...], ...]:
                 detail = f"{detail or 'fichier'} : {s.file}" if detail else f"fichier {s.file}"
             rows.append((s.code, s.name, status_label(s), None, None, None, None, None, detail))
     for f in findings:
+        severity: str = f.severity
+        message = f.message
+        if f.justification is not None:
+            severity, message = (
+                f"{severity} justifié",
+                f"{message} — justification : {f.justification}",
+            )
         rows.append(
-            (f.chamber, names.get(f.chamber, f.chamber), f.severity, f.indicator, f.location,
-             None, None, None, f.message)
+            (f.chamber, names.get(f.chamber, f.chamber), severity, f.indicator, f.location,
+             None, None, None, message)
         )  # fmt: skip
-    rows.extend(_gap_row(g, "écart non justifié") for g in unjustified)
-    rows.extend(_gap_row(g, "commentaire sur un écart") for g in commented)
+    if isinstance(bilan, Bilan):
+        rows.extend(_gap_row(g, "écart non justifié") for g in bilan.quality.unjustified)
+        rows.extend(_gap_row(g, "commentaire sur un écart") for g in bilan.quality.commented)
+    else:
+        rows.extend(_gap_row(g, _gap_nature(g)) for g in bilan.gaps)
+    rows.extend(_outlier_row(o) for o in outliers)
     return tuple(rows)
 
 
@@ -320,7 +346,7 @@ def com_sheets(b: ComBilan) -> tuple[list[SummaryLine], list[Table]]:
         ("Taux global d'atteinte (axes pondérés)", c.overall, PERCENT),
         ("Rang parmi les chambres consolidées", c.rank, COUNT),
         ("Nombre de chambres classées", b.ranked, COUNT),
-        ("Écarts à la cible sans commentaire", len(b.unjustified), COUNT),
+        ("Écarts à la cible non expliqués", len(b.unjustified), COUNT),
         *_modulation_summary(p if m else None, b.year),
     ]
     if m is not None:

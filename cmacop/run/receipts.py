@@ -14,7 +14,7 @@ from pathlib import Path
 from cmacop import __version__
 from cmacop.campaign.layout import FEEDBACK_SUFFIX, RECEIPT_SUFFIX
 from cmacop.campaign.statuses import NOT_RECORDED, REJECTED, REPLACED
-from cmacop.french import fmt_date, safe_text
+from cmacop.french import fmt_date, plural, safe_text
 from cmacop.validate.findings import counts_text
 
 
@@ -38,11 +38,12 @@ class Receipt:
     deadline: date
     outcome: str  # ajouté, remplaçant, inchangé or rejeté
     errors: int
-    warnings: int
+    warnings: int  # still open
     feedback: str | None  # file name of the annotated workbook
     replaced: str | None = None  # file this one replaces
     kept: str | None = None  # rejected: the accepted file that stays in force
     drop_folder: str = "depot"
+    justified: int = 0  # warnings explained in referentiel/justifications.csv
     checked: datetime | None = None  # the run that checked it (default: date of receipt)
     recorded: bool = False  # the date of receipt comes from referentiel.receptions
     # The stem of the returned files, when the file's own name could not be used.
@@ -97,7 +98,11 @@ def receipt_text(r: Receipt) -> str:
         *_renamed(r),
         "",
         f"Résultat : {_verdict(r)}",
-        *([f"Constats : {counts_text(r.errors, r.warnings)}"] if r.outcome != NOT_RECORDED else []),
+        *(
+            [f"Constats : {counts_text(r.errors, r.warnings)}" + _justified(r.justified)]
+            if r.outcome != NOT_RECORDED
+            else []
+        ),
         "",
         "Suite à donner :",
         *(f"  {line}" for line in _next_steps(r)),
@@ -200,3 +205,10 @@ def _next_steps(r: Receipt) -> list[str]:
 def _the(n: int, one: str, many: str) -> str:
     """``l'erreur signalée`` or ``les 3 erreurs signalées``."""
     return f"l'{one}" if n == 1 else f"les {n} {many}"
+
+
+def _justified(n: int) -> str:
+    """`` (et 2 avertissements justifiés)``: explained warnings, no longer to look at."""
+    if not n:
+        return ""
+    return f" (et {plural(n, 'avertissement justifié', 'avertissements justifiés')})"

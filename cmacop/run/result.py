@@ -73,6 +73,7 @@ class FileReport:
     feedback: str | None = None  # annotated workbook, relative to the campaign folder
     receipt: str | None = None  # accusé de réception, relative to the campaign folder
     replaced: str | None = None  # the file this one replaced in the store
+    justified: int = 0  # warnings explained in referentiel/justifications.csv
     checked: datetime | None = None  # the run that checked it
     contact: str | None = None  # the workbook's « Courriel du contact »
     problem: Problem | None = None  # an output that could not be written
@@ -91,6 +92,7 @@ class FileReport:
             "accepte": self.accepted,
             "erreurs": self.errors,
             "avertissements": self.warnings,
+            "justifies": self.justified,
             "recu_le": self.received.isoformat(timespec="seconds"),
             "controle_le": self.checked.isoformat(timespec="seconds") if self.checked else None,
             "transmis_le": self.sent_on.isoformat() if self.sent_on else None,

@@ -33,9 +33,10 @@ class ChamberStatus:
     received: datetime | None = None
     last_valid: bool | None = None
     errors: int = 0  # of the last file received
-    warnings: int = 0
+    warnings: int = 0  # still open: justified warnings are not counted
     last_change: datetime | None = None
     problem: str | None = None  # its last file's outputs could not be written: why, what to do
+    justified: int = 0  # warnings of the last file explained in justifications.csv
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +51,7 @@ class ChamberStatus:
             "dernier_valide": self.last_valid,
             "erreurs": self.errors,
             "avertissements": self.warnings,
+            "justifies": self.justified,
             "dernier_changement": _iso(self.last_change),
             "probleme": self.problem,
         }
@@ -123,6 +125,7 @@ def campaign_status(
         .iter_rows()
     )
     latest = _latest_files(state, year)
+    warned = _warnings(cfg, store, year, registry)
     rows = []
     for row in comp.rows:
         key, last = latest.get(row.chamber, (None, None))
@@ -141,7 +144,8 @@ def campaign_status(
                 received=received,
                 last_valid=None if last is None or last.outcome == NOT_RECORDED else last.accepted,
                 errors=last.errors if last else 0,
-                warnings=last.warnings if last else 0,
+                warnings=warned.get(last.sha256, (last.warnings, 0))[0] if last else 0,
+                justified=warned.get(last.sha256, (0, 0))[1] if last else 0,
                 last_change=max(moments, key=lambda m: m.astimezone(UTC)) if moments else None,
                 problem=last.problem if last else None,
             )
@@ -168,3 +172,27 @@ def _latest_files(state: RunState, year: int) -> dict[str, tuple[str, FileState]
         if file.year == year and file.chamber:
             latest[file.chamber] = (key, file)
     return latest
+
+
+def _warnings(cfg: Config, store: Any, year: int, registry: Any) -> dict[str, tuple[int, int]]:
+    """Per file (SHA-256): its warnings still open and those justified, as the
+    justifications file stands today (one added after the run counts at once)."""
+    import polars as pl
+
+    from cmacop.campaign.settings import command_settings
+    from cmacop.consolidate.store import FINDINGS
+    from cmacop.cop.catalogue import load_catalogue
+    from cmacop.validate.justifications import justifications_of
+
+    explained = justifications_of(command_settings(cfg, year=year), load_catalogue(), registry)
+    counts: dict[str, tuple[int, int]] = {}
+    rows = store.read(FINDINGS, year).filter(pl.col("gravite") != "erreur")
+    for sha, chamber, indicator, code in rows.select(
+        "sha256", "chambre", "indicateur", "code"
+    ).iter_rows():
+        found, justified = counts.get(sha, (0, 0))
+        if explained.text_for(chamber, year, indicator, code) is not None:
+            counts[sha] = (found, justified + 1)
+        else:
+            counts[sha] = (found + 1, justified)
+    return counts

@@ -144,6 +144,8 @@ class Steps:
             inputs[f"{table}/annee={year}"] = store / table / f"annee={year}" / "data.parquet"
         inputs["cibles"] = cfg.targets_file
         inputs["cle"] = cfg.key_file
+        if cfg.justifications_file is not None:  # the bilans count the warnings still open
+            inputs["justifications"] = cfg.justifications_file
         inputs["base_tfcma"] = cfg.base_file(year)
         inputs["cmacop.toml"] = cfg.source
         return inputs
@@ -289,6 +291,7 @@ class Steps:
                 replaced=Path(old).name if old else None,
                 kept=Path(kept).name if kept else None,
                 drop_folder=cfg.deposit.name,
+                justified=outcome.justified,
                 checked=self.started,
                 recorded=checked.path in recorded,
                 output_stem=target.name.removesuffix(FEEDBACK_SUFFIX),
@@ -315,6 +318,7 @@ class Steps:
                 feedback=self.rel(checked.feedback) if checked.feedback else None,
                 receipt=self.rel(receipt) if receipt_error is None else None,
                 replaced=old,
+                justified=outcome.justified,
                 checked=self.started,
                 contact=contacts.get(checked.path),
                 problem=problem,

@@ -27,11 +27,13 @@ from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, U
 from cmacop.validate.checks import Context, FileCheck, Record
 from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, Skipped, discover
 from cmacop.validate.checks.identity import MISPLACED, check_identity, check_versions
+from cmacop.validate.checks.network import check_network
 from cmacop.validate.checks.plausibility import check_plausibility
 from cmacop.validate.checks.structure import CONTRACT_SHEETS, check_csv, check_workbook
 from cmacop.validate.checks.tabular import check_tabular
 from cmacop.validate.checks.values import check_values
 from cmacop.validate.findings import Finding, group_ids, sort_key
+from cmacop.validate.justifications import justifications_of
 from cmacop.validate.submission import Submission
 
 __all__ = ["FileResult", "Skipped", "Source", "Thresholds", "ValidationReport", "validate_paths"]
@@ -203,6 +205,7 @@ def validate_paths(
     targets: str | Path | Mapping[TargetKey, int] | None = None,
     key: str | Path | Mapping[str, int] | None = None,
     history: str | Path | Mapping[TargetKey, float] | None = None,
+    justifications: str | Path | Mapping[Any, str] | None = None,
     strict: bool = False,
     feedback_dir: str | Path | None = None,
     feedback_root: str | Path | None = None,
@@ -221,7 +224,9 @@ def validate_paths(
     (a CSV then has none). ``history`` is last year's store or submissions folder,
     or its values already read. With ``feedback_dir``, an annotated copy of each
     file is written there (in the same sub-folder as the file's under
-    ``feedback_root``, when given). Files modified less than the settling delay ago
+    ``feedback_root``, when given). ``justifications`` (``referentiel/justifications.csv``
+    of the campaign by default, or the texts already read) mark the warnings a chamber
+    has explained: shown « justifié », no longer counted as open. Files modified less than the settling delay ago
     (still copying) are skipped; a :class:`Source` is taken as it was read.
     """
     from cmacop.validate.checks.history import load_history
@@ -233,6 +238,7 @@ def validate_paths(
         targets=targets,
         key=key,
         history=None if isinstance(history, Mapping) else history,
+        justifications=justifications,
     )
     cat = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
     reg = registry if isinstance(registry, Registry) else load_registry(registry)
@@ -263,7 +269,11 @@ def validate_paths(
     check_versions(compared)
     check_tabular(compared, cat)
     check_plausibility(compared, ctx)
+    check_network(compared, ctx)
+    explained = justifications_of(s, cat, reg)
     for fc in checks:
+        if explained:
+            fc.findings = explained.apply(fc.findings, fc.chamber, fc.year)
         fc.findings.sort(key=lambda f: sort_key(f, _SHEET_ORDER))
         fc.findings = group_ids(fc.findings)
     written: dict[int, Path] = {}

@@ -72,6 +72,7 @@ _TITLES = {
     "W-PLAUS-003": "variation de plus de 50 % par rapport à l'année précédente",
     "W-PLAUS-004": "indicateur de stock en baisse",
     "W-PLAUS-005": "écart non justifié : réalisé inférieur à la cible de plus de 5 % (tolérance réglable) sans commentaire",
+    "W-PLAUS-006": "valeur atypique au regard du réseau : niveau pour 1 000 entreprises loin de la médiane des chambres (écart robuste > 3,5)",
     "W-DELAI-001": "transmis hors délai",
 }
 

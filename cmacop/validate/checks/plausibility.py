@@ -54,9 +54,8 @@ def _against_target(fc: FileCheck, record: Record, ctx: Context) -> None:
     if value < target * (1 - th.gap) and not record.comment.strip():
         fc.add(
             "W-PLAUS-005",
-            f"écart non justifié : réalisé ({fmt_amount(value)}) inférieur de "
-            f"{_percent(1 - value / target)} à la cible ({fmt_amount(target)}) "
-            "sans commentaire",
+            f"écart sans commentaire : réalisé ({fmt_amount(value)}) inférieur de "
+            f"{_percent(1 - value / target)} à la cible ({fmt_amount(target)})",
             "Expliquez l'écart dans la colonne Commentaire (art. R. 323-24 du code de "
             "l'artisanat).",
             at=record.comment_cell or record.cell,
