@@ -10,6 +10,7 @@ after the fault is gone gives the store of a clean run.
 from __future__ import annotations
 
 import errno
+import getpass
 import os
 import shutil
 import subprocess
@@ -382,3 +383,37 @@ def test_two_deposits_never_share_an_output_name(small_campaign, tmp_path):
     assert report.receipt != "retours/2024/COM_2024_CM-MOSELLE_accuse.txt"
     assert report.receipt.startswith("retours/2024/COM_2024_CM-MOSELLE_")
     assert (root / "retours" / "2024" / "COM_2024_CM-MOSELLE_accuse.txt").read_bytes() == before
+
+
+def test_a_chamber_folder_that_cannot_be_listed_is_said_and_its_files_kept(
+    small_campaign, tmp_path, monkeypatch, revision, store_frames
+):
+    root = by_chamber(copy_of(small_campaign, tmp_path / "campagne"))
+    run_campaign(root, year=YEAR)
+    depot = root / "depot" / "2024"
+    (depot / "CMAR-53" / REVISED).write_bytes(revision)
+    real = os.scandir
+    refused = str(depot / "CMAR-84")
+
+    def scandir(path="."):
+        if os.fspath(path) == refused:
+            raise PermissionError(errno.EACCES, "Permission denied", refused)
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run_campaign(root, year=YEAR)
+    assert result.exit_code == 1
+    assert [(u.key, u.reason) for u in result.unreadable] == [
+        (
+            "2024/CMAR-84",
+            "lecture impossible de depot/2024/CMAR-84 (droits insuffisants) — Donnez à "
+            f"l'utilisateur {getpass.getuser()} le droit de lire depot/2024/CMAR-84.",
+        )
+    ]
+    assert [(f.file, f.outcome) for f in result.files] == [
+        (f"depot/2024/CMAR-53/{REVISED}", "remplaçant")
+    ]
+    monkeypatch.undo()
+    # The folder readable again: its files were only unseen, nothing to redo.
+    again = run_campaign(root, year=YEAR)
+    assert again.nothing_new and again.exit_code == 0

@@ -59,6 +59,7 @@ class Scan:
     candidates: tuple[Candidate, ...]
     pending: tuple[Left, ...]  # still being copied: looked at again by the next run
     ignored: tuple[Left, ...]  # lock, temporary, hidden files; files outside a year folder
+    unreadable: tuple[Left, ...] = ()  # folders that cannot be listed (rights): said, kept
 
 
 def _key(path: Path, deposit: Path) -> str:
@@ -73,6 +74,7 @@ def scan_deposit(deposit: Path, *, settle_seconds: float, exclude: Path | None =
     candidates: list[Candidate] = []
     pending: list[Left] = []
     ignored: list[Left] = []
+    unreadable: list[Left] = []  # folders the system refuses to list
     with os.scandir(deposit) as entries:
         children = sorted(entries, key=lambda e: e.name)
     for entry in children:
@@ -91,8 +93,9 @@ def scan_deposit(deposit: Path, *, settle_seconds: float, exclude: Path | None =
                     Candidate(file, _key(file, deposit), year, st.st_size, st.st_mtime_ns)
                 )
             for skip in skipped:
-                (pending if skip.settling else ignored).append(
-                    Left(_key(skip.path, deposit), skip.reason)
+                left = Left(_key(skip.path, deposit), skip.reason)
+                (unreadable if skip.unreadable else pending if skip.settling else ignored).append(
+                    left
                 )
         elif (reason := skip_reason(entry.name)) is not None:
             ignored.append(Left(entry.name, reason))
@@ -103,7 +106,7 @@ def scan_deposit(deposit: Path, *, settle_seconds: float, exclude: Path | None =
                     f"hors d'un dossier d'année : à déposer dans {deposit.name}/<année>/",
                 )
             )
-    return Scan(tuple(candidates), tuple(pending), tuple(ignored))
+    return Scan(tuple(candidates), tuple(pending), tuple(ignored), tuple(unreadable))
 
 
 @dataclass(frozen=True)

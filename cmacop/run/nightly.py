@@ -37,7 +37,7 @@ from typing import Any
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.settings import campaign_year, check_layout, load_campaign
-from cmacop.campaign.statuses import NOT_RECORDED, REJECTED
+from cmacop.campaign.statuses import NOT_RECORDED
 from cmacop.cop.contract import check_year
 from cmacop.errors import CmacopError, failed_folder, folder_error
 from cmacop.files.lockfile import holder_text
@@ -65,7 +65,7 @@ from cmacop.run.lock import (
 )
 from cmacop.run.outputs import assign_outputs
 from cmacop.run.receipts import receipt_path
-from cmacop.run.record import run_record, save_record
+from cmacop.run.record import run_record, save_record, stop_record
 from cmacop.run.result import (
     FAILED,
     NO_DATA,
@@ -176,7 +176,11 @@ class _Pass:
             )
         self.step = f"lecture de {self.steps.rel(cfg.deposit)}/"
         scan = scan_deposit(cfg.deposit, settle_seconds=cfg.settle_seconds, exclude=cfg.feedback)
-        fresh, unchanged, pending, unreadable, dirty = self._sort(scan.candidates, scan.pending)
+        where, shown = str(cfg.deposit), self.steps.rel(cfg.deposit)  # paths as the run shows them
+        hidden = tuple(Left(h.key, h.reason.replace(where, shown)) for h in scan.unreadable)
+        fresh, unchanged, pending, unreadable, dirty = self._sort(
+            scan.candidates, scan.pending, hidden
+        )
         if pending:
             log.info(
                 f"{settling_text(len(pending), cfg.settle_seconds)} : "
@@ -186,7 +190,7 @@ class _Pass:
             log.error(f"fichier illisible : {safe_text(left.key)} — {left.reason}")
         self.step = f"empreinte des entrées des bilans {self.year}"
         _, due = self.steps.reports_due(self.year)
-        receipts = self._receipts_due()
+        receipts = self.state.receipts_due()
         result = RunResult(
             cfg.root,
             self.year,
@@ -278,30 +282,10 @@ class _Pass:
     def record_stop(self, error: CmacopError, problem: Problem) -> None:
         """A run stopped by ``error``: its record in the manifest and beside the journal
         (best effort: the manifest's drive may be the one that failed)."""
-        finished = datetime.now(UTC)
-        record = {
-            "debut": self.started.isoformat(timespec="seconds"),
-            "fin": finished.isoformat(timespec="seconds"),
-            "traites": len(self.done),
-            "rejetes": sum(1 for f in self.done if f.outcome == REJECTED),
-            "non_traites": sum(1 for f in self.done if f.outcome == NOT_RECORDED),
-            "code_sortie": error.exit_code,
-            "problemes": [p.to_dict() for p in self.problems]
-            + [f.problem.to_dict() for f in self.done if f.problem],
-            "interruption": problem.to_dict(),
-        }
-        self.state.last_run = record
+        self.state.last_run = stop_record(self.started, self.done, self.problems, error, problem)
         with contextlib.suppress(OSError):
             self.state.save(self.manifest)
-        save_record(self.cfg.log_dir, record)
-
-    def _receipts_due(self) -> list[str]:
-        """Deposits recorded by an earlier run whose accusé could not be written."""
-        return [
-            key
-            for key, st in self.state.files.items()
-            if st.problem is not None and st.outcome != NOT_RECORDED and st.receipt
-        ]
+        save_record(self.cfg.log_dir, self.state.last_run)
 
     def _rewrite_receipts(self, keys: list[str]) -> None:
         if not keys:
@@ -322,11 +306,18 @@ class _Pass:
         self.state.save(self.manifest)
 
     def _sort(
-        self, candidates: tuple[Candidate, ...], waiting: tuple[Left, ...]
+        self,
+        candidates: tuple[Candidate, ...],
+        waiting: tuple[Left, ...],
+        hidden: tuple[Left, ...] = (),
     ) -> tuple[list[Fresh], int, tuple[Left, ...], tuple[Left, ...], bool]:
-        """New or changed files; unchanged count; pending; unreadable; manifest touched."""
+        """New or changed files; unchanged count; pending; unreadable; manifest touched.
+
+        ``hidden``: folders that cannot be listed; what the manifest knows of their files
+        is kept (they are not gone, only unseen tonight).
+        """
         fresh: list[Fresh] = []
-        pending, unreadable = list(waiting), []
+        pending, unreadable = list(waiting), list(hidden)
         unchanged, dirty = 0, False
         files = self.state.files
         for c in candidates:
@@ -359,8 +350,9 @@ class _Pass:
                     )
                 )
         present = {c.key for c in candidates} | {left.key for left in pending}
-        for key in [k for k in files if k not in present]:  # removed from depot/
-            del files[key]
+        unseen = tuple(f"{left.key}/" for left in hidden)
+        for key in [k for k in files if k not in present and not k.startswith(unseen)]:
+            del files[key]  # removed from depot/
             dirty = True
         return fresh, unchanged, tuple(pending), tuple(unreadable), dirty
 

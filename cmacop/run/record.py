@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.layout import RUN_RECORD
+from cmacop.campaign.statuses import NOT_RECORDED, REJECTED
+from cmacop.errors import CmacopError
 from cmacop.files.fsutil import write_text_atomic
-from cmacop.run.result import RunResult
+from cmacop.run.result import FileReport, Problem, RunResult
 
 RECORD_NAME = RUN_RECORD
 
@@ -65,4 +69,25 @@ def run_record(result: RunResult) -> dict[str, Any]:
         "non_traites": len(result.not_recorded),
         "code_sortie": result.exit_code,
         "problemes": [p.to_dict() for p in result.all_problems],
+    }
+
+
+def stop_record(
+    started: datetime,
+    done: Sequence[FileReport],
+    problems: Sequence[Problem],
+    error: CmacopError,
+    stop: Problem,
+) -> dict[str, Any]:
+    """The record of a run stopped by ``error`` (``stop``: its step, folder, cause, fix)."""
+    return {
+        "debut": started.isoformat(timespec="seconds"),
+        "fin": datetime.now(UTC).isoformat(timespec="seconds"),
+        "traites": len(done),
+        "rejetes": sum(1 for f in done if f.outcome == REJECTED),
+        "non_traites": sum(1 for f in done if f.outcome == NOT_RECORDED),
+        "code_sortie": error.exit_code,
+        "problemes": [p.to_dict() for p in problems]
+        + [f.problem.to_dict() for f in done if f.problem],
+        "interruption": stop.to_dict(),
     }

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.layout import RUN_MANIFEST
-from cmacop.campaign.statuses import ACCEPTED_OUTCOMES
+from cmacop.campaign.statuses import ACCEPTED_OUTCOMES, NOT_RECORDED
 from cmacop.files.fsutil import sha256, write_text_atomic
 
 MANIFEST_NAME = RUN_MANIFEST
@@ -93,6 +93,14 @@ class RunState:
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             return cls(damaged=True)
+
+    def receipts_due(self) -> list[str]:
+        """Deposits recorded by an earlier run whose accusé could not be written."""
+        return [
+            key
+            for key, st in self.files.items()
+            if st.problem is not None and st.outcome != NOT_RECORDED and st.receipt
+        ]
 
     def to_json(self) -> str:
         """The manifest as ``json.dumps(…, ensure_ascii=False, indent=1)`` would write it.

@@ -31,6 +31,7 @@ class Skipped:
     path: Path
     reason: str
     settling: bool = False  # still being copied (settling delay): looked at again later
+    unreadable: bool = False  # a folder the system refuses to list: its files are unseen
 
     def to_dict(self) -> dict[str, str]:
         return {"fichier": str(self.path), "raison": self.reason}
@@ -101,7 +102,15 @@ def discover(
 
 
 def _walk(root: Path, excluded: Path | None, skipped: list[Skipped]) -> Iterable[Path]:
-    for folder, dirs, names in os.walk(root):
+    def refused(exc: OSError) -> None:  # a folder that cannot be listed is said, not skipped
+        from cmacop.errors import folder_error
+
+        where = Path(os.fsdecode(exc.filename)) if exc.filename is not None else root
+        error = folder_error(exc, folder=str(where), writing=False)
+        reason = f"{error.message} — {error.hint}" if error.hint else error.message
+        skipped.append(Skipped(where, reason, unreadable=True))
+
+    for folder, dirs, names in os.walk(root, onerror=refused):
         here = Path(folder)
         kept = []
         for name in sorted(dirs):
