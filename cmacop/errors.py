@@ -339,6 +339,13 @@ def library_error_text(exc: BaseException, *, os_error: bool = True) -> str | No
         return "archive endommagée ou tronquée (pas un classeur Excel valide)"
     if isinstance(exc, MemoryError):
         return "mémoire insuffisante"
+    if isinstance(exc, EOFError):
+        return "fichier tronqué"
+    position = getattr(exc, "position", None)  # xml.etree ParseError: (line, column)
+    if type(exc).__name__ in ("ParseError", "ExpatError"):
+        if isinstance(position, tuple) and len(position) == 2:
+            return f"XML illisible, ligne {position[0]}, colonne {position[1] + 1}"
+        return "XML illisible"
     module, name = type(exc).__module__ or "", type(exc).__name__
     text = str(exc).lower()
     if module.startswith("polars"):
@@ -355,9 +362,22 @@ def library_error_text(exc: BaseException, *, os_error: bool = True) -> str | No
         return None
     if module.startswith("openpyxl"):
         return "classeur Excel illisible (format non reconnu ou endommagé)"
-    if module.startswith(("xml.", "defusedxml")) or name in ("ParseError", "ExpatError"):
+    if module.startswith(("xml.", "defusedxml")):
         return "contenu XML endommagé"
+    if module == "_csv" or (module == "csv" and name == "Error"):
+        return _csv_cause(str(exc))
     return None
+
+
+def _csv_cause(text: str) -> str:
+    """Python's csv module's complaint, in French."""
+    if "field larger than field limit" in text:
+        return "champ anormalement long"
+    if "NUL" in text:
+        return "caractère nul dans le fichier (ce n'est pas un texte)"
+    if "new-line character" in text:
+        return "retour à la ligne dans un champ sans guillemets"
+    return "guillemets ou séparateurs incohérents"
 
 
 def boundary_error(exc: BaseException) -> CmacopError | None:

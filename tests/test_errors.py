@@ -190,3 +190,33 @@ def test_a_bug_is_still_an_internal_error(monkeypatch, capsys, tmp_path):
     assert isinstance(boundary_error(OSError(errno.EROFS, "ro", "/x")), FileSystemError)
     error = CmacopError("déjà en français")
     assert boundary_error(error) is error
+
+
+def test_reader_failures_have_french_causes_too(tmp_path):
+    import csv
+    from xml.etree.ElementTree import ParseError, fromstring
+
+    with pytest.raises(ParseError) as xml_error:
+        fromstring("<a><b></a>")
+    assert library_error_text(xml_error.value) == "XML illisible, ligne 1, colonne 9"
+    assert library_error_text(EOFError()) == "fichier tronqué"
+    assert library_error_text(csv.Error("field larger than field limit (131072)")) == (
+        "champ anormalement long"
+    )
+
+
+def test_a_damaged_store_partition_is_named_with_a_french_cause(tmp_path):
+    import polars as pl
+
+    from cmacop.consolidate.store import DATA, Store, StoreError
+
+    store = Store(tmp_path / "consolidation")
+    path = store.partition(DATA, 2024)
+    path.parent.mkdir(parents=True)
+    pl.DataFrame({"a": list(range(1000))}).write_parquet(path)
+    path.write_bytes(path.read_bytes()[:-300])
+    with pytest.raises(StoreError) as exc:
+        store.read(DATA, 2024)
+    assert exc.value.message == (
+        f"dépôt de consolidation : fichier illisible {path} (fichier Parquet endommagé ou tronqué)"
+    )

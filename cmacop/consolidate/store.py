@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from cmacop.campaign.layout import AUDIT, DATA, DEPOSITS, FINDINGS, STORE_DIR, STORE_LOCK
-from cmacop.errors import CmacopError, failed_folder, folder_error
+from cmacop.errors import CmacopError, failed_folder, folder_error, library_error_text
 from cmacop.files.fsutil import write_with
 from cmacop.files.lockfile import hold, holder_text, is_stale, read_holder
 
@@ -172,7 +172,8 @@ class Store:
             frame = pl.read_parquet(path)
         except Exception as exc:  # polars raises several types for a damaged file
             raise StoreError(
-                f"dépôt de consolidation : fichier illisible {path} ({type(exc).__name__})",
+                f"dépôt de consolidation : fichier illisible {path} "
+                f"({library_error_text(exc) or 'format non reconnu'})",
                 hint="Restaurez ce fichier depuis la sauvegarde, ou supprimez-le puis "
                 "relancez « cmacop consolidate » sur les fichiers de cette année.",
             ) from None

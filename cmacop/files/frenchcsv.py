@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from cmacop.errors import InputFileError, os_error_hint, os_error_text
+from cmacop.errors import InputFileError, library_error_text, os_error_hint, os_error_text
 
 # Spaces French software puts between thousands: space, no-break space, narrow no-break space.
 GROUP_SPACES = " \u00a0\u202f"
@@ -105,6 +105,6 @@ def read_csv(path: Path, data: bytes | None = None) -> CsvTable:
             rows.append((line, row))
     except csv.Error as exc:
         raise InputFileError(
-            f"{path.name}, ligne {reader.line_num} : CSV mal formé ({exc})"
+            f"{path.name}, ligne {reader.line_num} : CSV mal formé ({library_error_text(exc)})"
         ) from None
     return CsvTable(path, encoding, delimiter, header, rows)

@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, NamedTuple, cast
 from xml.etree.ElementTree import Element, ParseError, XMLParser, XMLPullParser
 
-from cmacop.errors import InputFileError
+from cmacop.errors import InputFileError, library_error_text
 
 # Guards against zip bombs and absurd sheets (a filled template is ~60 KB unzipped).
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
@@ -158,12 +158,12 @@ def read_xlsx(data: bytes, name: str, sheets: Collection[str] | None = None) -> 
         raise
     except (ParseError, pyexpat.ExpatError) as exc:
         raise InputFileError(
-            f"{name} : classeur Excel endommagé ou non conforme (XML illisible : {exc})",
+            f"{name} : classeur Excel endommagé ou non conforme ({library_error_text(exc)})",
             hint=_REBUILD_HINT,
         ) from None
     except (KeyError, IndexError, zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise InputFileError(
-            f"{name} : classeur Excel endommagé ou non conforme ({type(exc).__name__})",
+            f"{name} : classeur Excel endommagé ou non conforme ({_cause(exc)})",
             hint=_REBUILD_HINT,
         ) from None
 
@@ -406,3 +406,12 @@ def _column_of(ref: str) -> int | None:
 
 _COLUMNS: dict[str, int] = {}
 _CHUNK = 4096  # bytes fed at a time: the sheet is read as a stream and can stop early
+
+
+def _cause(exc: BaseException) -> str:
+    """Why a workbook's package cannot be read, in French."""
+    if isinstance(exc, KeyError):
+        return "partie manquante dans l'archive"
+    if isinstance(exc, IndexError | ValueError):
+        return "structure inattendue"
+    return library_error_text(exc) or "structure inattendue"

@@ -21,7 +21,13 @@ from cmacop.campaign.statuses import INVALID, REPLACED, VALID
 from cmacop.cop.catalogue import Catalogue, load_catalogue
 from cmacop.cop.contract import SHEET_META, check_year
 from cmacop.cop.registry import Registry, load_registry
-from cmacop.errors import CmacopError, InputFileError, os_error_hint, os_error_text
+from cmacop.errors import (
+    CmacopError,
+    InputFileError,
+    library_error_text,
+    os_error_hint,
+    os_error_text,
+)
 from cmacop.files.fsutil import sha256
 from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, UnsafeWorkbookError
 from cmacop.validate.checks import Context, FileCheck, Record
@@ -349,7 +355,7 @@ def _check_file(index: int, item: Path | Source, ctx: Context, *, keep: bool) ->
     except Exception as exc:  # hostile input may break the reader anywhere: a finding, no crash
         fc.add(
             "E-STRUCT-002",
-            f"fichier endommagé ou non conforme ({type(exc).__name__})",
+            f"fichier endommagé ou non conforme ({library_error_text(exc) or 'structure inattendue'})",
             "Ouvrez-le dans Excel et enregistrez-le à nouveau au format .xlsx.",
         )
         return fc

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.cop.catalogue import Catalogue
-from cmacop.errors import DataFileError, InputFileError, UsageError
+from cmacop.errors import DataFileError, InputFileError, UsageError, library_error_text
 from cmacop.files.frenchcsv import parse_number
 from cmacop.validate.checks import TargetKey
 from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, discover
@@ -50,7 +50,9 @@ def _from_store(tables: list[Path]) -> dict[TargetKey, float]:
                 .drop_nulls()
             )
         except (OSError, pl.exceptions.PolarsError) as exc:
-            raise DataFileError(f"historique illisible : {table} ({exc})") from None
+            raise DataFileError(
+                f"historique illisible : {table} ({library_error_text(exc) or 'format non reconnu'})"
+            ) from None
         for year, chamber, code, value in frame.iter_rows():
             history[(str(chamber), int(year), str(code))] = float(value)
     return history
