@@ -33,13 +33,11 @@ from cmacop.files.xlsxread import EncryptedWorkbookError, LegacyWorkbookError, U
 from cmacop.validate.checks import Context, FileCheck, Record
 from cmacop.validate.checks.discovery import SUPPORTED_SUFFIXES, Skipped, discover
 from cmacop.validate.checks.identity import MISPLACED, check_identity, check_versions
-from cmacop.validate.checks.network import check_network
 from cmacop.validate.checks.plausibility import check_plausibility
 from cmacop.validate.checks.structure import CONTRACT_SHEETS, check_csv, check_workbook
 from cmacop.validate.checks.tabular import check_tabular
 from cmacop.validate.checks.values import check_values
 from cmacop.validate.findings import Finding, group_ids, sort_key
-from cmacop.validate.justifications import justifications_of
 from cmacop.validate.submission import Submission
 
 __all__ = ["FileResult", "Skipped", "Source", "Thresholds", "ValidationReport", "validate_paths"]
@@ -275,8 +273,15 @@ def validate_paths(
     check_versions(compared)
     check_tabular(compared, cat)
     check_plausibility(compared, ctx)
-    check_network(compared, ctx)
-    explained = justifications_of(s, cat, reg)
+    if ctx.key:  # outliers across the network need the allocation key
+        from cmacop.validate.checks.network import check_network
+
+        check_network(compared, ctx)
+    explained = None
+    if s.justifications is not None:
+        from cmacop.validate.justifications import justifications_of
+
+        explained = justifications_of(s, cat, reg)
     for fc in checks:
         if explained:
             fc.findings = explained.apply(fc.findings, fc.chamber, fc.year)
