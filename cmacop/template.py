@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.settings import Settings, settings_for
+from cmacop.cop import selfcheck
 from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
 from cmacop.cop.contract import (
     COL,
@@ -44,6 +45,11 @@ TargetMap = Mapping[tuple[str, int, str], int | None]
 AXIS_FILLS = ("EAF1FB", "FDF2E9", "EAF7EA", "F4ECF7", "FEF9E7", "EBEDEF")
 EDITABLE_FILL = "FFF9D6"
 HEADER_FILL = "1F3864"
+ERROR_FILL, WARNING_FILL, READY_FILL = (
+    selfcheck.ERROR_FILL,
+    selfcheck.WARNING_FILL,
+    selfcheck.READY_FILL,
+)
 WIDTHS = {
     "Code": 9,
     "Axe": 6,
@@ -121,7 +127,7 @@ def write_templates(
                 target, csv_template(chamber, s.year, catalogue), encoding="utf-8-sig"
             )
         else:
-            wb = build_workbook(chamber, s.year, catalogue, cibles)
+            wb = build_workbook(chamber, s.year, catalogue, cibles, tolerance=s.thresholds.gap)
             write_with(target, wb.save)
         files.append(target)
     return TemplateResult(tuple(files))
@@ -138,9 +144,19 @@ def csv_template(chamber: Chamber, year: int, catalogue: Catalogue) -> str:
 
 
 def build_workbook(
-    chamber: Chamber, year: int, catalogue: Catalogue, targets: TargetMap
+    chamber: Chamber,
+    year: int,
+    catalogue: Catalogue,
+    targets: TargetMap,
+    *,
+    tolerance: float = 0.05,
 ) -> Workbook:
-    """The chamber's workbook: Identification, Indicateurs, Impact and the hidden metadata."""
+    """The chamber's workbook: Identification, Indicateurs, Impact and the hidden metadata.
+
+    The workbook checks itself while the chamber types (:mod:`cmacop.cop.selfcheck`):
+    ``tolerance`` is the gap to the target beyond which an empty comment is highlighted
+    (``controles.tolerance_ecart``).
+    """
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -152,6 +168,7 @@ def build_workbook(
     _indicator_sheet(ws, catalogue.indicators, chamber, year, targets)
     ws_imp = wb.create_sheet(SHEET_IMPACT)
     _indicator_sheet(ws_imp, catalogue.impacts, chamber, year, targets)
+    _self_checks(ws, ws_imp, catalogue, tolerance)
     _metadata(wb.create_sheet(SHEET_META), chamber, year, catalogue)
     wb.active = 1
     wb.properties.title = f"Bilan de COM {year} — {chamber.name}"
@@ -294,6 +311,57 @@ def _indicator_sheet(
     for name in ("Réalisé", "Commentaire"):
         ws.cell(row=1, column=COL[name]).font = Font(bold=True, color="FFFFFF", underline="single")
     _protect(ws)
+
+
+def _self_checks(ws: Worksheet, impacts: Worksheet, catalogue: Catalogue, tolerance: float) -> None:
+    """Conditional formatting and hidden helper formulas: the template checks itself.
+
+    Red rules come first (they win over orange on the same cell); the count at the top of
+    ``Indicateurs`` is the helper column's total (see :mod:`cmacop.cop.selfcheck`).
+    """
+    from openpyxl.formatting.rule import FormulaRule
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+
+    def fill(rgb: str) -> PatternFill:
+        return PatternFill(start_color=rgb, end_color=rgb, fill_type="solid")
+
+    fills = {selfcheck.ERROR: fill(ERROR_FILL), selfcheck.WARNING: fill(WARNING_FILL)}
+    helper = Protection(locked=True, hidden=True)
+    for sheet, group in ((ws, catalogue.indicators), (impacts, catalogue.impacts)):
+        rules: dict[tuple[str, str], list[str]] = {}
+        for offset, ind in enumerate(group):
+            row = FIRST_DATA_ROW + offset
+            checks = selfcheck.row_checks(ind, row, catalogue, tolerance)
+            for check in checks:
+                rules.setdefault((check.severity, check.cell), []).append(check.condition)
+            cell = sheet[f"{selfcheck.HELPER_COLUMN}{row}"]
+            cell.value, cell.protection = selfcheck.helper_formula(checks), helper
+        for severity in (selfcheck.ERROR, selfcheck.WARNING):
+            for (level, ref), conditions in rules.items():
+                if level == severity:
+                    formula = (
+                        conditions[0] if len(conditions) == 1 else f"OR({','.join(conditions)})"
+                    )
+                    sheet.conditional_formatting.add(
+                        ref, FormulaRule(formula=[formula], fill=fills[severity])
+                    )
+        sheet.column_dimensions[selfcheck.HELPER_COLUMN].hidden = True
+    total = ws[selfcheck.TOTAL_CELL]
+    total.value = selfcheck.total_formula(
+        len(catalogue.indicators), len(catalogue.impacts), impacts.title
+    )
+    total.protection = helper
+    status = ws[selfcheck.STATUS_CELL]
+    status.value, status.protection = selfcheck.status_formula(), helper
+    status.font, status.alignment = Font(bold=True), Alignment(vertical="center")
+    ws.column_dimensions[selfcheck.STATUS_COLUMN].width = 38
+    total_ref = f"${selfcheck.HELPER_COLUMN}$1"
+    ws.conditional_formatting.add(
+        selfcheck.STATUS_CELL, FormulaRule(formula=[f"{total_ref}=0"], fill=fill(READY_FILL))
+    )
+    ws.conditional_formatting.add(
+        selfcheck.STATUS_CELL, FormulaRule(formula=[f"{total_ref}>0"], fill=fill(WARNING_FILL))
+    )
 
 
 def _metadata(ws: Worksheet, chamber: Chamber, year: int, catalogue: Catalogue) -> None:

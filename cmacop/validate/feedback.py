@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cmacop.campaign.layout import FEEDBACK_SUFFIX
+from cmacop.cop.selfcheck import ERROR_FILL, READY_FILL, WARNING_FILL
 from cmacop.errors import CmacopError, failed_folder, folder_error
 from cmacop.files.fsutil import flush_to_disk, write_bytes_atomic
 from cmacop.files.names import NAME_MAX, name_limit, safe_component, safe_stem
@@ -49,7 +50,7 @@ SHEET = "Contrôles"
 JUSTIFIED = "justifié"
 # Red for an error, a clear orange for a warning (never the pale yellow of the template's
 # editable cells, FFF9D6), green for a warning the chamber has justified.
-FILLS = {ERROR: "FFC7CE", WARNING: "F4B183", JUSTIFIED: "C6EFCE"}
+FILLS = {ERROR: ERROR_FILL, WARNING: WARNING_FILL, JUSTIFIED: READY_FILL}
 COLUMNS = ("Gravité", "Code", "Emplacement", "Indicateur", "Valeur", "Message", "Conseil")
 WIDTHS = (14, 13, 26, 11, 22, 80, 70)
 _TITLE = Style(bold=True, size=13)
