@@ -321,6 +321,9 @@ def toml_error_text(exc: tomllib.TOMLDecodeError) -> str:
 # --------------------------------------------------------------------------- libraries
 
 
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+
+
 def library_error_text(exc: BaseException, *, os_error: bool = True) -> str | None:
     """The cause of a failure of the standard library, polars, pyarrow or openpyxl, in
     French; None when it is not one cmacop knows (an internal error, then)."""
@@ -348,6 +351,11 @@ def library_error_text(exc: BaseException, *, os_error: bool = True) -> str | No
         return "XML illisible"
     module, name = type(exc).__module__ or "", type(exc).__name__
     text = str(exc).lower()
+    if module.startswith(("polars", "pyarrow")):
+        # Rust and Arrow I/O errors carry the system's errno: « … (os error 28) ».
+        found = _OS_ERROR.search(text)
+        if found is not None:
+            return os_error_text(int(found.group(1)))
     if module.startswith("polars"):
         if name == "ComputeError" and any(
             word in text for word in ("parquet", "thrift", "specification", "eof", "magic")

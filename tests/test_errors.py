@@ -220,3 +220,17 @@ def test_a_damaged_store_partition_is_named_with_a_french_cause(tmp_path):
     assert exc.value.message == (
         f"dépôt de consolidation : fichier illisible {path} (fichier Parquet endommagé ou tronqué)"
     )
+
+
+def test_a_polars_failure_carrying_an_os_error_is_told_by_that_cause():
+    class ComputeError(Exception):
+        __module__ = "polars.exceptions"
+
+    full = ComputeError(
+        "parquet: File out of specification: underlying IO error: No space left on device "
+        "(os error 28)"
+    )
+    assert library_error_text(full) == "plus de place sur le disque"
+    io_error = ComputeError("failed to read: Input/output error (os error 5)")
+    assert library_error_text(io_error) == "erreur d'entrée-sortie du lecteur"
+    assert boundary_error(io_error).exit_code == 4

@@ -417,3 +417,27 @@ def test_a_chamber_folder_that_cannot_be_listed_is_said_and_its_files_kept(
     # The folder readable again: its files were only unseen, nothing to redo.
     again = run_campaign(root, year=YEAR)
     assert again.nothing_new and again.exit_code == 0
+
+
+def test_a_library_failure_the_drive_explains_stops_the_run_in_french(
+    small_campaign, tmp_path, monkeypatch, capsys
+):
+    """polars reporting an I/O error of the share (« os error 5 ») is not an internal error."""
+    import cmacop.consolidate.year
+
+    class ComputeError(Exception):
+        __module__ = "polars.exceptions"
+
+    def failing(*args, **kwargs):
+        raise ComputeError("failed to read file: Input/output error (os error 5)")
+
+    root = copy_of(small_campaign, tmp_path / "campagne")
+    monkeypatch.setattr(cmacop.consolidate.year, "consolidate_paths", failing)
+    code, err = cli_run(root, capsys)
+    assert code == 4
+    assert err.startswith(
+        "Erreur : contrôle et consolidation 2023, lot 1/1 : opération impossible (erreur "
+        "d'entrée-sortie du lecteur) — exécution interrompue"
+    )
+    log = (root / "journal" / "cmacop.log").read_text(encoding="utf-8")
+    assert "erreur interne" not in log and "(erreur d'entrée-sortie du lecteur)" in log

@@ -39,7 +39,7 @@ from cmacop.campaign.config import Config
 from cmacop.campaign.settings import campaign_year, check_layout, load_campaign
 from cmacop.campaign.statuses import NOT_RECORDED
 from cmacop.cop.contract import check_year
-from cmacop.errors import CmacopError, failed_folder, folder_error
+from cmacop.errors import CmacopError, boundary_error, failed_folder, folder_error
 from cmacop.files.lockfile import holder_text
 from cmacop.french import plural, safe_text
 from cmacop.run.deposits import (
@@ -139,8 +139,15 @@ def run_campaign(
             log.error("exécution interrompue (Ctrl-C) : la prochaine reprendra le travail")
             raise
         except Exception as exc:
-            log.error(f"erreur interne inattendue ({type(exc).__name__} : {exc})")
-            raise
+            translated = boundary_error(exc)  # a library's failure the drive explains
+            if translated is None:
+                log.error(f"erreur interne inattendue ({type(exc).__name__} : {exc})")
+                raise
+            error, problem = stopped(cfg, current.step if current else None, translated)
+            log.error(_line(error))
+            if current is not None:
+                current.record_stop(error, problem)
+            raise error from exc
 
 
 def _line(exc: CmacopError) -> str:
