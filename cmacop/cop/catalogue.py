@@ -15,6 +15,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
+from cmacop.cop.jalons import Jalon, JalonError, read_jalons
 from cmacop.errors import DataFileError, library_error_text
 from cmacop.files.fsutil import sha256
 from cmacop.resources import data_dir
@@ -62,6 +63,8 @@ class Indicator:
     ceiling: str | None = None
     ceiling_severity: str = CEILING_ERROR
     ceiling_hint: str | None = None  # the advice shown when the bound is broken
+    # Impact rates: the impact indicator (unit « nombre ») giving the firms measured.
+    sample: str | None = None
 
     @property
     def is_count(self) -> bool:
@@ -80,6 +83,7 @@ class Catalogue:
     performance_share: Mapping[int, Decimal]
     deadline_month: int
     source: Path | None = field(default=None, compare=False)
+    jalons: tuple[Jalon, ...] = ()  # the contract's dated or checkable commitments
 
     @property
     def version(self) -> str:
@@ -135,14 +139,22 @@ class Catalogue:
             "revision": self.revision,
             "axes": [_plain(asdict(a)) for a in self.axes],
             "objectives": [_plain(asdict(o)) for o in self.objectives],
-            "indicators": [_plain(asdict(i)) for i in self.all_indicators],
+            "indicators": [_indicator_payload(i) for i in self.all_indicators],
             "performance_share": {
                 str(k): str(v) for k, v in sorted(self.performance_share.items())
             },
             "deadline_month": self.deadline_month,
         }
+        # The jalons are left out: they change no template (the fingerprint says when a
+        # template is outdated).
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return sha256(blob)
+
+    def jalon(self, code: str) -> Jalon:
+        for j in self.jalons:
+            if j.code == code:
+                return j
+        raise KeyError(code)
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One dict per activity indicator, with the CSV column names of ``cmacop catalogue``."""
@@ -189,15 +201,36 @@ class Catalogue:
                 for row, ind in zip(self.to_rows(), self.indicators, strict=True)
             ],
             "impacts": [
-                {"code": i.code, "axe": i.axis, "unite": i.unit, "libelle": i.label}
+                {
+                    "code": i.code,
+                    "axe": i.axis,
+                    "unite": i.unit,
+                    "libelle": i.label,
+                    "definition": i.definition,
+                    "effectif": i.sample,
+                }
                 for i in self.impacts
             ],
             "part_performance": {str(k): str(v) for k, v in sorted(self.performance_share.items())},
+            "jalons": [j.to_dict() for j in self.jalons],
         }
 
 
 def _plain(d: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in d.items()}
+
+
+# Fields added after catalogues were fingerprinted: in the payload only when set, so that
+# the fingerprint (and every template already sent to the chambers) stays the same.
+_LATER_FIELDS = ("sample",)
+
+
+def _indicator_payload(ind: Indicator) -> dict[str, Any]:
+    payload = _plain(asdict(ind))
+    for key in _LATER_FIELDS:
+        if payload.get(key) is None:
+            payload.pop(key, None)
+    return payload
 
 
 def default_catalogue_path() -> Path:
@@ -318,6 +351,22 @@ def _load(path: Path) -> Catalogue:
             f"{path.name}, [calendrier] : mois_limite_depot doit être entre 1 et 12"
         )
 
+    for pos, ind in enumerate(impacts):
+        if ind.sample is not None and (
+            ind.unit != "%" or ind.sample not in {i.code for i in impacts if i.unit == "nombre"}
+        ):
+            raise DataFileError(
+                f"{path.name}, impacts[{pos}] ({ind.code}) : effectif « {ind.sample} » : "
+                "un taux (%) seul a un effectif, qui désigne un indicateur d'impact "
+                "d'unité « nombre »"
+            )
+    try:
+        jalons = read_jalons(raw.get("jalons", []), axis_numbers)
+    except JalonError as exc:
+        raise DataFileError(
+            f"{path.name}, {exc}", hint=f"Corrigez le fichier de catalogue {path}."
+        ) from None
+
     return Catalogue(
         id=head.get("id", str),
         title=head.get("titre", str),
@@ -329,6 +378,7 @@ def _load(path: Path) -> Catalogue:
         performance_share=share,
         deadline_month=deadline,
         source=path,
+        jalons=jalons,
     )
 
 
@@ -397,6 +447,8 @@ def _indicator(
     hint = r.get("plafond_conseil", str, required=False)
     if ceiling is None and ("plafond_gravite" in entry or hint is not None):
         raise r.fail("plafond_gravite et plafond_conseil demandent un plafond")
+    if not impact and "effectif" in entry:
+        raise r.fail("seul un indicateur d'impact (un taux) a un effectif")
     return Indicator(
         code=code,
         axis=axis,
@@ -412,4 +464,5 @@ def _indicator(
         ceiling=ceiling,
         ceiling_severity=severity,
         ceiling_hint=hint,
+        sample=r.get("effectif", str, required=False) if impact else None,
     )
