@@ -15,17 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.layout import (
+    APPRECIATIONS_FILE,
     BASE_PATTERN,
+    CALENDAR_FILE,
     CONFIG_FILE,
     CONTACTS_FILE,
+    DEFAULT_REPORT_FORMATS,
     DEPOSIT_DIR,
     FEEDBACK_DIR,
+    FOLLOW_UP_FILE,
     JUSTIFICATIONS_FILE,
     KEY_FILE,
     LOG_DIR,
     RECEPTIONS_FILE,
     REFERENCE_DIR,
+    REPORT_FORMATS,
     REPORTS_DIR,
+    SIGNATURES_FILE,
     STORE_DIR,
     TARGETS_FILE,
 )
@@ -42,7 +48,7 @@ class ConfigError(CmacopError):
 @dataclass(frozen=True)
 class Setting:
     key: str
-    kind: str  # "int", "number", "text", "path", "table"
+    kind: str  # "int", "number", "bool", "formats", "text", "path", "table"
     default: Any
     doc: str
 
@@ -111,6 +117,44 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "path",
             f"{REFERENCE_DIR}/{RECEPTIONS_FILE}",
             "Dates de réception de fichiers reçus par un autre canal : fichier,recu_le (facultatif).",
+        ),
+        Setting(
+            "calendrier",
+            "path",
+            f"{REFERENCE_DIR}/{CALENDAR_FILE}",
+            "Calendrier des bilans : annee,etape,date,commentaire (facultatif).",
+        ),
+        Setting(
+            "suivi_jalons",
+            "path",
+            f"{REFERENCE_DIR}/{FOLLOW_UP_FILE}",
+            "Suivi des engagements datés du contrat : jalon,annee,statut,date,commentaire.",
+        ),
+        Setting(
+            "signatures_com",
+            "path",
+            f"{REFERENCE_DIR}/{SIGNATURES_FILE}",
+            "Signature des COM : chambre,date_signature,commentaire (facultatif).",
+        ),
+        Setting(
+            "appreciations_prefet",
+            "path",
+            f"{REFERENCE_DIR}/{APPRECIATIONS_FILE}",
+            "Appréciations des préfets sur les bilans de COM : chambre,annee,date,appreciation.",
+        ),
+    ),
+    "bilans": (
+        Setting(
+            "formats",
+            "formats",
+            DEFAULT_REPORT_FORMATS,
+            "Formats des bilans écrits par cmacop run et cmacop report : md, html, xlsx, pdf.",
+        ),
+        Setting(
+            "classement",
+            "bool",
+            False,
+            "Ajouter le rang des CMAR (taux global) ; le contrat ne demande aucun classement.",
         ),
     ),
     "controles": (
@@ -208,6 +252,12 @@ class Config:
     source: Path | None = None
     contacts_file: Path | None = None
     receptions_file: Path | None = None
+    calendar_file: Path | None = None
+    follow_up_file: Path | None = None
+    signatures_file: Path | None = None
+    appreciations_file: Path | None = None
+    report_formats: str = DEFAULT_REPORT_FORMATS
+    ranking: bool = False
 
     def base_file(self, results_year: int) -> Path:
         """The TFCMA base of the tax year that results of ``results_year`` modulate."""
@@ -245,6 +295,8 @@ def render_default_config(year: int | None) -> str:
 def _toml_value(setting: Setting, value: Any) -> str:
     if setting.kind == "table":
         return "{ }"
+    if setting.kind == "bool":
+        return "true" if value else "false"
     if value is None:
         return "2024"
     if setting.kind in ("int", "number"):
@@ -286,8 +338,8 @@ def load_config(path: str | Path | None = None) -> Config | None:
         ) from None
     values = _check(path, raw)
     root = path.resolve().parent
-    c, r, k, cal, j = (
-        values[s] for s in ("campagne", "referentiel", "controles", "calcul", "journal")
+    c, r, k, cal, j, b = (
+        values[s] for s in ("campagne", "referentiel", "controles", "calcul", "journal", "bilans")
     )
     return Config(
         root=root,
@@ -315,6 +367,12 @@ def load_config(path: str | Path | None = None) -> Config | None:
         source=path,
         contacts_file=root / r["contacts"],
         receptions_file=root / r["receptions"],
+        calendar_file=root / r["calendrier"],
+        follow_up_file=root / r["suivi_jalons"],
+        signatures_file=root / r["signatures_com"],
+        appreciations_file=root / r["appreciations_prefet"],
+        report_formats=b["formats"],
+        ranking=b["classement"],
     )
 
 
@@ -351,6 +409,10 @@ def _coerce(path: Path, section: str, s: Setting, value: Any) -> Any:
 
     if value is None:
         return None
+    if s.kind == "bool":
+        if not isinstance(value, bool):
+            raise fail("true ou false")
+        return value
     if s.kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise fail("un nombre entier positif")
@@ -365,6 +427,13 @@ def _coerce(path: Path, section: str, s: Setting, value: Any) -> Any:
         if not number.is_finite() or number < 0:
             raise fail("un nombre positif")
         return number
+    if s.kind == "formats":
+        items = [f.strip().lower() for f in value.split(",")] if isinstance(value, str) else []
+        if not items or any(f not in REPORT_FORMATS for f in items):
+            raise fail(
+                f"une liste de formats séparés par des virgules parmi {', '.join(REPORT_FORMATS)}"
+            )
+        return ",".join(items)
     if s.kind in ("text", "path"):
         if not isinstance(value, str) or not value.strip():
             raise fail("un texte non vide")

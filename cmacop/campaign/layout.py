@@ -28,6 +28,16 @@ JUSTIFICATIONS_FILE = "justifications.csv"  # warnings explained once (chambre,a
 BASE_PATTERN = "tfcma_{annee_taxe}.csv"  # {annee_taxe} = results year + 1
 CONTACTS_FILE = "contacts.csv"  # chambre,courriel: who receives the receipts and reminders
 RECEPTIONS_FILE = "receptions.csv"  # fichier,recu_le: dates of receipt recorded by hand
+# The bilan's own reference files (cop/followup.py), all optional.
+CALENDAR_FILE = "calendrier_bilan.csv"  # dates of bureau élargi, commission, AG, minister
+FOLLOW_UP_FILE = "suivi_jalons.csv"  # where each commitment of the contract stands
+SIGNATURES_FILE = "signatures_com.csv"  # when each CMAR signed its COM
+APPRECIATIONS_FILE = "appreciations_prefet.csv"  # the préfet's appreciation of a bilan de COM
+
+# Formats of the bilans (``cmacop report --format``, ``[bilans] formats``); pdf needs the
+# optional extra ``cmacop[pdf]`` (WeasyPrint).
+REPORT_FORMATS = ("md", "html", "xlsx", "pdf")
+DEFAULT_REPORT_FORMATS = "md,html,xlsx"
 
 # The consolidation store: one Parquet partition per table and year, and its lock.
 DATA, DEPOSITS, FINDINGS, AUDIT = "donnees", "depots", "constats", "audit"

@@ -146,6 +146,13 @@ class Settings:
     base: Path | None = None
     reports: Path | None = None  # the bilans folder of ``year``
     history: Path | None = None  # last year: a store or a folder of submissions
+    # The bilan's own reference files (cop/followup.py): timetable, jalons, COM, préfets.
+    calendar: Path | None = None
+    follow_up: Path | None = None
+    signatures: Path | None = None
+    appreciations: Path | None = None
+    formats: str | None = None  # formats of the bilans (``[bilans] formats``)
+    ranking: bool = False  # rank the CMAR in the bilans (``[bilans] classement``)
     cap: Decimal = Decimal(1)
     weights: Mapping[str, Decimal] | None = None
     share_overrides: Mapping[int, Decimal] | None = None
@@ -332,6 +339,12 @@ def command_settings(
         base=_path(base) or (existing(cfg.base_file(year)) if year is not None else None),
         reports=_path(reports) or (cfg.reports_dir(year) if year is not None else None),
         history=_path(history),
+        calendar=existing(cfg.calendar_file) if cfg.calendar_file else None,
+        follow_up=existing(cfg.follow_up_file) if cfg.follow_up_file else None,
+        signatures=existing(cfg.signatures_file) if cfg.signatures_file else None,
+        appreciations=existing(cfg.appreciations_file) if cfg.appreciations_file else None,
+        formats=cfg.report_formats,
+        ranking=cfg.ranking,
         cap=cfg.cap,
         weights=cfg.weights or None,
         share_overrides=cfg.share_overrides or None,

@@ -17,11 +17,15 @@ import polars as pl
 
 from cmacop.campaign.config import Config
 from cmacop.campaign.layout import (
+    APPRECIATIONS_FILE,
+    CALENDAR_FILE,
     DATA,
     DEPOSITS,
     FINDINGS,
+    FOLLOW_UP_FILE,
     KEY_FILE,
     REFERENCE_DIR,
+    SIGNATURES_FILE,
     TARGETS_FILE,
     base_file_name,
     beside_store,
@@ -40,6 +44,13 @@ from cmacop.compute.modulation import Modulation, modulate
 from cmacop.consolidate.completeness import Completeness, completeness
 from cmacop.consolidate.store import Store
 from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.followup import (
+    BilanReferences,
+    read_appreciations,
+    read_calendar,
+    read_follow_up,
+    read_signatures,
+)
 from cmacop.cop.referentiel import read_base
 from cmacop.cop.registry import Registry, load_registry
 from cmacop.cop.targets import FIRST_YEAR, TargetRow
@@ -58,12 +69,20 @@ class ReferenceFiles:
     targets: Path | None
     key: Path | None
     base: Path | None
+    calendar: Path | None = None
+    follow_up: Path | None = None
+    signatures: Path | None = None
+    appreciations: Path | None = None
 
     def to_dict(self) -> dict[str, str | None]:
         return {
             "cibles": _str(self.targets),
             "cle": _str(self.key),
             "base_tfcma": _str(self.base),
+            "calendrier": _str(self.calendar),
+            "suivi_jalons": _str(self.follow_up),
+            "signatures_com": _str(self.signatures),
+            "appreciations_prefet": _str(self.appreciations),
         }
 
 
@@ -78,6 +97,10 @@ def reference_files(
     targets: Path | None = None,
     key: Path | None = None,
     base: Path | None = None,
+    calendar: Path | None = None,
+    follow_up: Path | None = None,
+    signatures: Path | None = None,
+    appreciations: Path | None = None,
 ) -> ReferenceFiles:
     """Given files win; else the campaign's ``referentiel/`` files when they exist."""
 
@@ -91,6 +114,10 @@ def reference_files(
         targets=pick(targets, TARGETS_FILE),
         key=pick(key, KEY_FILE),
         base=pick(base, base_file_name(year)),
+        calendar=pick(calendar, CALENDAR_FILE),
+        follow_up=pick(follow_up, FOLLOW_UP_FILE),
+        signatures=pick(signatures, SIGNATURES_FILE),
+        appreciations=pick(appreciations, APPRECIATIONS_FILE),
     )
 
 
@@ -115,6 +142,8 @@ class YearResults:
     data: pl.DataFrame = field(compare=False, repr=False)
     findings: pl.DataFrame = field(compare=False, repr=False)
     history: NetworkHistory = field(compare=False, repr=False)
+    # The bilan's own reference files: timetable, jalons' follow-up, COM, préfets.
+    bilan_references: BilanReferences = field(default_factory=BilanReferences, compare=False)
     written: tuple[Path, ...] = field(default=(), compare=False)  # the machine files
     # Warnings the chambers explained (referentiel/justifications.csv), as read today.
     justifications: Justifications = field(default=NO_JUSTIFICATION, compare=False, repr=False)
@@ -187,6 +216,10 @@ def compute_results(
         targets=s.targets if isinstance(s.targets, Path) else None,
         key=s.key if isinstance(s.key, Path) else None,
         base=s.base,
+        calendar=s.calendar,
+        follow_up=s.follow_up,
+        signatures=s.signatures,
+        appreciations=s.appreciations,
     )
     given = s.but(
         targets=s.targets if isinstance(s.targets, Mapping) else refs.targets, key=refs.key
@@ -224,6 +257,10 @@ def compute_results(
         ("cibles de COM", refs.targets),
         ("clé de répartition", refs.key),
         (f"base TFCMA {year + 1}", refs.base),
+        ("calendrier des bilans", refs.calendar),
+        ("suivi des jalons", refs.follow_up),
+        ("signatures des COM", refs.signatures),
+        ("appréciations des préfets", refs.appreciations),
     ]
     inputs = tuple(input_files(used)) + tuple(
         InputFile(f"bilan de COM {chamber}", name, sha, chamber=chamber)
@@ -253,6 +290,27 @@ def compute_results(
         justifications=justifications_of(s, catalogue, registry),
         outliers=year_outliers(data, given.allocation_key(registry), catalogue, s),
         outlier_threshold=s.thresholds.network,
+        bilan_references=read_bilan_references(refs, catalogue, registry),
+    )
+
+
+def read_bilan_references(
+    refs: ReferenceFiles, catalogue: Catalogue, registry: Registry
+) -> BilanReferences:
+    """Read the bilan's own reference files that were found (each is optional)."""
+    return BilanReferences(
+        calendar=read_calendar(refs.calendar) if refs.calendar else (),
+        follow_up=read_follow_up(refs.follow_up, catalogue) if refs.follow_up else (),
+        signatures=read_signatures(refs.signatures, registry) if refs.signatures else None,
+        appreciations=read_appreciations(refs.appreciations, registry)
+        if refs.appreciations
+        else {},
+        given={
+            "calendrier": refs.calendar,
+            "suivi_jalons": refs.follow_up,
+            "signatures_com": refs.signatures,
+            "appreciations_prefet": refs.appreciations,
+        },
     )
 
 

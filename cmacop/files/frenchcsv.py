@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -42,6 +43,21 @@ def parse_number(text: str) -> ParsedNumber | None:
     try:
         return ParsedNumber(Decimal(s.replace(",", ".")), grouped)
     except InvalidOperation:
+        return None
+
+
+_FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def parse_date(text: str) -> date | None:
+    """``2025-06-24`` or ``24/06/2025`` (as French Excel writes it); None when not a date."""
+    s = text.strip()
+    french = _FRENCH_DATE.match(s)
+    try:
+        if french:
+            return date(int(french.group(3)), int(french.group(2)), int(french.group(1)))
+        return date.fromisoformat(s) if len(s) == 10 else None
+    except ValueError:
         return None
 
 
