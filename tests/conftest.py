@@ -200,13 +200,23 @@ def report_inputs() -> Any:
     CMAR-11 transmitted on time, CMAR-53 late, CMAR-94 rejected, CMAR-06 missing,
     CM-ALSACE outside the modulation; I1.2 has no 2024 target (« sans cible »),
     I2.1's 2027 target equals its baseline (no progress), axis 3 has no indicator;
-    comments hold HTML and would-be formulas.
+    comments hold HTML and would-be formulas. The bilan's references: two steps of the
+    2024 timetable, the follow-up of the jalons (one late, one done late, one dropped),
+    CMAR-06 absent from the COM signatures and CMAR-94's unsigned, CMAR-53's appreciation.
     """
     from decimal import Decimal
 
     from cmacop.compute.attainment import compute_attainment
     from cmacop.compute.modulation import modulate
     from cmacop.cop.catalogue import Axis, Indicator, Objective
+    from cmacop.cop.followup import (
+        Appreciation,
+        BilanReferences,
+        CalendarStep,
+        ComSignature,
+        JalonFollowUp,
+    )
+    from cmacop.cop.jalons import Jalon
     from cmacop.cop.registry import Chamber
     from cmacop.cop.targets import TargetRow
     from cmacop.render import Finding, InputFile, ReportInputs, SubmissionState
@@ -255,7 +265,24 @@ def report_inputs() -> Any:
         impacts=(Indicator("M1.1", 1, None, "flux", "%", "Taux de satisfaction", "", impact=True),),
         performance_share={2024: Decimal("0.3875"), 2025: Decimal("0.425")},
         deadline_month=2,
-    )
+        jalons=(
+            Jalon("JP-a", "Préambule", "Part performance « vers 50% d'ici la fin du COP »",
+                  "CMA France", None, due="2027", due_text="d'ici la fin du COP"),
+            Jalon("J1-a", "§1.1", "« liste des entreprises consolidée par la DGE »", "État", 1,
+                  due="2023-05", due_text="Phase 1 (avril-mai 2023)"),
+            Jalon("J1-b", "§1.3", "« une formation par webinaire des agents »", "État", 1),
+            Jalon("J2-a", "§3.1", "« inscrire l'ensemble des structures CMA »", "CMA France", 2,
+                  due="2023", due_text="dès 2023"),
+            Jalon("J3-a", "§10.1", "« Mise en œuvre d'une comptabilité analytique »",
+                  "CMA France", 3, due="2024", due_text="En 2024"),
+            Jalon("J3-b", "§10.1", "« Intégration de l'ensemble des CMA dans « SAP » »", "CMAR",
+                  3, due="2024", due_text="En 2024"),
+            Jalon("J3-c", "§10.2", "bilan de COM transmis « au plus tard le dernier jour du "
+                  "mois de février »", "CMAR", 3, periodicity="annuelle"),
+            Jalon("J3-d", "§13.2", "« signature de conventions » avec Bpifrance", "CMA France", 3,
+                  note="Avec la Banque des Territoires : jalon distinct."),
+        ),
+    )  # fmt: skip
     chambers = (
         ("CMAR-11", "CMA Île-de-France", "CMAR", "11", True),
         ("CMAR-53", "CMA Bretagne", "CMAR", "53", True),
@@ -376,6 +403,39 @@ def report_inputs() -> Any:
             InputFile("bilan de COM CMAR-53", "COM_2024_CMAR-53.xlsx", "4" * 64, chamber="CMAR-53"),
         ),
         cmacop_version="0.1.0",
+        references=BilanReferences(
+            calendar=(
+                CalendarStep(2024, "bureau élargi", date(2025, 5, 20)),
+                CalendarStep(2024, "commission", date(2025, 6, 3), "commission des finances"),
+                CalendarStep(2023, "transmission au ministre", date(2024, 6, 27)),
+            ),
+            follow_up=(
+                JalonFollowUp("J1-a", 2023, "fait", date(2023, 4, 12)),
+                JalonFollowUp("J2-a", 2023, "fait", date(2024, 2, 15), "21 structures inscrites"),
+                JalonFollowUp("J3-a", 2024, "en cours", None, "<b>recette</b> | en cours"),
+                JalonFollowUp("J3-c", 2024, "fait", date(2025, 3, 12), "une CMAR hors délai"),
+                JalonFollowUp("J3-d", 2024, "abandonné", date(2024, 9, 1), "=convention"),
+            ),
+            signatures={
+                "CMAR-11": ComSignature("CMAR-11", date(2023, 6, 30)),
+                "CMAR-53": ComSignature("CMAR-53", date(2023, 7, 4), "avenant 2024 signé"),
+                "CMAR-94": ComSignature("CMAR-94", None, "en cours de négociation"),
+            },
+            appreciations={
+                ("CMAR-53", 2024): Appreciation(
+                    "CMAR-53",
+                    2024,
+                    date(2025, 4, 2),
+                    "Bilan sincère ; <i>retard</i> à résorber sur le numérique.",
+                ),
+            },
+            given={
+                "calendrier": Path("referentiel/calendrier_bilan.csv"),
+                "suivi_jalons": Path("referentiel/suivi_jalons.csv"),
+                "signatures_com": Path("referentiel/signatures_com.csv"),
+                "appreciations_prefet": Path("referentiel/appreciations_prefet.csv"),
+            },
+        ),
     )
 
 

@@ -160,16 +160,18 @@ def test_network_rates() -> None:
     result = compute_attainment(2023, _rows(TARGETS), realised, MINI)
     network = {r.code: r for r in result.network_indicators}
     a1 = network["A1"]
-    assert (a1.target, a1.realised, a1.rate, a1.chambers_reporting) == (
+    assert (a1.target, a1.realised, a1.realisation, a1.chambers_reporting) == (
         400,
         370,
         Fraction(37, 40),
         4,
     )
-    assert network["A2"].target is None and network["A2"].rate is None
+    # Mean of the capped chamber rates: C1 80/100, C2 250/200 capped at 1, C3 30/90.
+    assert (a1.cmar_mean, a1.cmar_measured) == ((Fraction(4, 5) + 1 + Fraction(1, 3)) / 3, 3)
+    assert network["A2"].target is None and network["A2"].realisation is None
     assert network["A2"].realised == 57
     b1 = network["B1"]
-    assert (b1.target, b1.realised, b1.rate) == (200, 30, Fraction(3, 20))
+    assert (b1.target, b1.realised, b1.realisation) == (200, 30, Fraction(3, 20))
     axes = {r.axis: r for r in result.network_axes}
     # CM-X has no target at all: every axis unmeasured, left out of the network means.
     assert axes[1].rate == (Fraction(9, 10) + 1 + Fraction(1, 6)) / 3
@@ -178,10 +180,33 @@ def test_network_rates() -> None:
     assert (axes[3].rate, axes[3].no_indicator, axes[3].chambers) == (1, True, 0)
 
 
+def test_network_realisation_is_not_capped_and_cmar_means_leave_out_the_cm() -> None:
+    """Issue #12: Σ realised / national target is shown as such (not capped), and the two
+    CM of Alsace and Moselle count in the network's sums, not in the CMAR means."""
+    targets = {("C1", "A1"): 200, ("C2", "A1"): 200, ("CM-X", "A1"): 100}
+    realised = {("C1", "A1"): 300, ("C2", "A1"): 100, ("CM-X", "A1"): 38}
+    result = compute_attainment(2023, _rows(targets), realised, MINI, outside_modulation=["CM-X"])
+    a1 = {r.code: r for r in result.network_indicators}["A1"]
+    assert a1.realisation == Fraction(438, 400)  # 109,5 %, not 100 %
+    assert (a1.cmar_mean, a1.cmar_measured) == (Fraction(3, 4), 2)  # (1 + 1/2) / 2
+    axis = {r.axis: r for r in result.network_axes}[1]
+    assert (axis.rate, axis.chambers) == (Fraction(3, 4), 2)
+    assert result.outside_modulation == ("CM-X",)
+    # By default, the shipped registry's chambers outside the modulation are left out.
+    shipped = compute_attainment(
+        2023,
+        [TargetRow("CM-ALSACE", "A1", 100, "dérivée"), TargetRow("C1", "A1", 100, "COM")],
+        {("CM-ALSACE", "A1"): 0, ("C1", "A1"): 100},
+        MINI,
+    )
+    assert {r.axis: r for r in shipped.network_axes}[1].rate == 1
+    assert "CM-ALSACE" in shipped.outside_modulation
+
+
 def test_network_target_without_any_value_is_missing() -> None:
     result = compute_attainment(2023, [], {("C1", "A1"): None}, MINI)
     a1 = {r.code: r for r in result.network_indicators}["A1"]
-    assert (a1.realised, a1.rate, a1.missing, a1.chambers_reporting) == (None, 0, True, 0)
+    assert (a1.realised, a1.realisation, a1.missing, a1.chambers_reporting) == (None, 0, True, 0)
 
 
 def test_realised_from_polars_frame() -> None:
@@ -310,8 +335,10 @@ def test_rates_stay_between_zero_and_one(
     rates = [r.rate for r in result.indicators if r.rate is not None]
     rates += [r.rate for r in result.objectives if r.rate is not None]
     rates += [r.rate for r in result.axes]
-    rates += [r.rate for r in result.network_indicators if r.rate is not None]
+    rates += [r.cmar_mean for r in result.network_indicators if r.cmar_mean is not None]
     rates += [r.rate for r in result.network_axes]
     assert all(0 <= rate <= 1 for rate in rates)
+    # The network's realisation is not capped (issue #12), but never negative.
+    assert all(r.realisation >= 0 for r in result.network_indicators if r.realisation is not None)
     for row in result.indicators:
         assert row.applicable == (row.target is not None and row.target > 0)

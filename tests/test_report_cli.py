@@ -118,7 +118,7 @@ def test_stdout_lists_the_files_and_stderr_summarises(consolidated_campaign, tmp
 @pytest.mark.parametrize(
     ("extra", "code", "message"),
     [
-        (["--format", "pdf"], 2, "format de bilan inconnu : pdf"),
+        (["--format", "docx"], 2, "format de bilan inconnu : docx"),
         (["--date", "2025-13-01"], 2, "date invalide : « 2025-13-01 »"),
         (["--chamber", "CMAR-99"], 2, "chambre inconnue : CMAR-99"),
         (["--chamber", "CM-MOSELLE"], 2, "n'est pas une chambre de région"),

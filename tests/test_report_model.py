@@ -9,10 +9,18 @@ from fractions import Fraction
 
 import pytest
 
+from cmacop.compute.progress import (
+    BASELINE_AT_TARGET,
+    EMPTY,
+    NO_BASELINE,
+    NO_TARGET_2027,
+    RATE,
+    Progress,
+)
 from cmacop.errors import UsageError
 from cmacop.render import parse_formats, render_report
 from cmacop.render.model import national_bilan
-from cmacop.render.model_com import com_bilan
+from cmacop.render.model_com import com_bilan, com_shared
 
 DAY = date(2025, 6, 15)
 
@@ -34,9 +42,12 @@ def test_synthesis_counts_every_status(report_inputs):
 
 def test_network_axis_rates_and_attained_counts(report_inputs):
     axes = national_bilan(report_inputs, DAY).synthesis.axes
-    # Axis 1: CMAR-11 (1 + 1) / 2, CMAR-53 (270/360 + 1) / 2, CM-ALSACE (1 + 4/5) / 2.
-    assert axes[0].rate == (Fraction(1) + Fraction(7, 8) + Fraction(9, 10)) / 3
-    assert axes[0].chambers_attained == 1
+    # Axis 1: CMAR-11 (1 + 1) / 2, CMAR-53 (270/360 + 1) / 2; CM-ALSACE (1 + 4/5) / 2 is
+    # outside the modulation, hence outside the mean of the CMAR (issue #12).
+    assert axes[0].rate == (Fraction(1) + Fraction(7, 8)) / 2
+    assert (axes[0].chambers, axes[0].chambers_attained) == (2, 1)
+    # I1.1: 1 050 against 1 250 (not met); I2.1: 54 against 60 (not met); I1.2: no target.
+    assert (axes[0].national_met, axes[0].national_targets) == (0, 2)
     assert axes[2].rate is None and axes[2].chambers == 0  # no indicator at all
 
 
@@ -46,8 +57,10 @@ def test_indicator_line_against_national_target(report_inputs):
     assert line.realised == 650 + 270 + 130
     assert line.realised_previous == 480 + 300 + 60 + 90
     assert line.target == 1250  # 1000 + (2000 - 1000) / 4
-    assert line.rate == Fraction(1050, 1250)
-    assert line.progress == Fraction(1050 - 800, 2000 - 800)
+    assert line.realisation == Fraction(1050, 1250)  # Σ of every chamber, CM included
+    # Mean of the CMAR's capped rates: CMAR-11 650/600 → 1, CMAR-53 270/360 (CM-ALSACE out).
+    assert line.cmar_mean == (1 + Fraction(270, 360)) / 2
+    assert line.progress == Progress(RATE, Fraction(1050 - 800, 2000 - 800))
     assert (line.chambers_at_target, line.chambers_with_target) == (2, 3)
     assert line.trajectory == ((2023, 1000), (2024, 1250), (2025, 1500), (2026, 1750), (2027, 2000))
     assert line.history == ((2023, 930), (2024, 1050))
@@ -56,9 +69,10 @@ def test_indicator_line_against_national_target(report_inputs):
 @pytest.mark.parametrize(
     ("code", "target", "progress"),
     [
-        ("I1.2", None, None),  # no 2024 target: « sans cible »
-        ("I2.1", 60, None),  # 2027 target equals the baseline: progress undefined
-        ("I3.1", 400, None),  # no baseline
+        ("I1.2", None, Progress(EMPTY, reason=NO_TARGET_2027)),  # no 2024 target either
+        # 2027 target equals the baseline and 54 < 60: nothing to measure (issue #12).
+        ("I2.1", 60, Progress(EMPTY, reason=BASELINE_AT_TARGET)),
+        ("I3.1", 400, Progress(EMPTY, reason=NO_BASELINE)),  # no baseline
     ],
 )
 def test_undefined_values_stay_none(report_inputs, code, target, progress):
@@ -66,12 +80,27 @@ def test_undefined_values_stay_none(report_inputs, code, target, progress):
     assert line.target == target and line.progress == progress
 
 
+def test_nothing_due_is_sans_objet_not_non_renseigne(report_inputs):
+    """Issue #12: no target and nothing reported is « sans objet »."""
+    line = _indicator(national_bilan(report_inputs, DAY), "I1.2")
+    assert line.realised is None and line.target is None and line.not_applicable
+    assert not _indicator(national_bilan(report_inputs, DAY), "I1.1").not_applicable
+    com = com_bilan(report_inputs, "CMAR-06", DAY)  # COM target of I2.1 is 0
+    lines = {i.code: i for s in com.sections for i in s.indicators}
+    assert lines["I2.1"].target == 0 and lines["I2.1"].not_applicable
+
+
 def test_chamber_rows_rank_by_weighted_rate(report_inputs):
     rows = {r.code: r for r in national_bilan(report_inputs, DAY).chambers}
     assert rows["CMAR-11"].overall == Fraction(1, 2) * 1 + Fraction(3, 10) * Fraction(
         7, 10
     ) + Fraction(1, 5)
-    assert [rows[c].rank for c in ("CM-ALSACE", "CMAR-11", "CMAR-53")] == [1, 2, 3]
+    # No ranking by default (issue #12): the contract asks for none.
+    assert all(r.rank is None for r in rows.values())
+    ranked = {r.code: r for r in national_bilan(report_inputs, DAY, ranking=True).chambers}
+    # Only the CMAR are ranked: CM-ALSACE has the best rate but is outside the modulation.
+    assert [ranked[c].rank for c in ("CM-ALSACE", "CMAR-11", "CMAR-53")] == [None, 1, 2]
+    assert rows["CM-ALSACE"].overall > rows["CMAR-11"].overall
     assert rows["CMAR-94"].status == "rejeté" and rows["CMAR-94"].rank is None
     assert rows["CMAR-06"].axis_rates == (None, None, None)
     assert rows["CMAR-11"].no_indicator == (False, False, True)
@@ -116,7 +145,9 @@ def test_com_bilan_keeps_its_own_targets_and_comments(report_inputs):
     lines = {i.code: i for s in b.sections for i in s.indicators}
     assert (lines["I1.1"].target, lines["I1.1"].origin, lines["I1.1"].realised) == (600, "COM", 650)
     assert lines["I3.1"].comment == "<script>alert(1)</script> recrutement | tardif"
-    assert (b.chamber.rank, b.ranked) == (2, 3)
+    assert (b.chamber.rank, b.ranked) == (None, 0)  # no ranking unless asked
+    ranked = com_bilan(report_inputs, "CMAR-11", DAY, com_shared(report_inputs, ranking=True))
+    assert (ranked.chamber.rank, ranked.ranked) == (1, 2)  # among the CMAR only
     assert [f.chamber for f in b.source.input_files] == [None, None, "CMAR-11"]
 
 
@@ -144,7 +175,7 @@ def test_parse_formats(given, expected):
     assert parse_formats(given) == expected
 
 
-@pytest.mark.parametrize("given", ["pdf", "", "md,docx"])
+@pytest.mark.parametrize("given", ["docx", "", "md,docx"])
 def test_parse_formats_refuses_unknown(given):
     with pytest.raises(UsageError, match="format de bilan inconnu"):
         parse_formats(given)
@@ -227,3 +258,74 @@ def test_justifications_and_outliers_in_the_documents(report_inputs, tmp_path):
     assert "justification\u00a0: Conseiller absent six mois, remplacé en juillet. |" in com
     assert "Conseiller absent six mois" in by_name["bilan_com_2024_CMAR-53.html"]
     assert "12,3" in by_name["bilan_com_2024_CMAR-11.html"]
+
+
+# --------------------------------------------------------------------------- issue 12
+
+
+def test_regional_targets_against_the_national_target(report_inputs):
+    """Issue #12: Σ regional targets next to the national target, and the gap."""
+    sums = {t.code: t for t in national_bilan(report_inputs, DAY).targets_check}
+    i31 = sums["I3.1"]
+    # CMAR: 200 + 120 + 40 + 20 (COM); CM-ALSACE: 40 (derived); national 2024: 400.
+    assert (i31.national, i31.cmar, i31.others, i31.total, i31.gap) == (400, 380, 40, 420, 20)
+    assert i31.gap_share == Fraction(1, 20) and (i31.cmar_com, i31.cmar_count) == (4, 4)
+    # CMAR-06's COM target of 0 (« no target ») is not a CMAR with a target.
+    assert (sums["I2.1"].cmar_count, sums["I2.1"].cmar) == (3, 55)
+    assert "I1.2" not in sums  # no national target in 2024
+
+
+def test_targets_under_five_are_flagged(report_inputs):
+    targets = tuple(
+        dataclasses.replace(t, target=3) if (t.chamber, t.code) == ("CMAR-94", "I2.1") else t
+        for t in report_inputs.targets
+    )
+    q = national_bilan(dataclasses.replace(report_inputs, targets=targets), DAY).quality
+    assert [(s.code, s.targets) for s in q.small_targets] == [("CMAR-94", (("I2.1", 3),))]
+    assert national_bilan(report_inputs, DAY).quality.small_targets == ()  # 5 is not under 5
+
+
+def test_commitments_late_first_and_the_states_apart(report_inputs):
+    e = national_bilan(report_inputs, DAY).commitments
+    assert e is not None and e.followed
+    groups = {g.axis: [line.code for line in g.lines] for g in e.groups}
+    assert groups == {2: ["J2-a"], 3: ["J3-a", "J3-b", "J3-c", "J3-d"]}
+    late = [line.code for g in e.groups for line in g.lines if line.late]
+    assert late == ["J3-a", "J3-b"]  # due in 2024, in progress / nothing said
+    j2a = e.groups[0].lines[0]
+    assert (j2a.status, j2a.from_year, j2a.done_late) == ("fait", 2023, True)
+    assert [line.code for line in e.state] == ["J1-a", "J1-b"]
+    assert [line.code for line in e.later] == ["JP-a"]  # 2027
+    assert (e.total, e.done, e.late, e.unknown) == (7, 3, 2, 2)
+
+
+def test_com_signatures_timetable_and_appreciation(report_inputs):
+    b = national_bilan(report_inputs, DAY)
+    assert b.signatures is not None and b.signatures.given
+    assert [s.code for s in b.signatures.signed] == ["CMAR-11", "CMAR-53"]
+    assert [(s.code, s.comment) for s in b.signatures.unsigned] == [
+        ("CMAR-94", "en cours de négociation"),
+        ("CMAR-06", "absente du fichier des signatures"),
+    ]
+    t = b.timetable
+    assert t is not None and t.deadline == date(2025, 7, 1) and t.state == "à transmettre"
+    assert [s.on for s in t.steps] == [date(2025, 5, 20), date(2025, 6, 3), None, None]
+    com = com_bilan(report_inputs, "CMAR-53", DAY)
+    assert com.signature is not None and com.signature.signed_on == date(2023, 7, 4)
+    assert com.appreciation is not None and com.appreciation.on == date(2025, 4, 2)
+    assert com_bilan(report_inputs, "CMAR-11", DAY).appreciation is None
+
+
+def test_ranking_only_when_asked_and_only_cmar(report_inputs, tmp_path):
+    plain = render_report(report_inputs, out_dir=tmp_path / "a", generated_on=DAY, formats="md")
+    ranked = render_report(
+        report_inputs, out_dir=tmp_path / "b", generated_on=DAY, formats="md", ranking=True
+    )
+    text = {d.scope: d.path.read_text(encoding="utf-8") for d in plain.documents}
+    ranked_text = {d.scope: d.path.read_text(encoding="utf-8") for d in ranked.documents}
+    assert "Rang" not in text["national"] and "Rang" not in text["CMAR-11"]
+    assert "| Taux global | Rang |" in ranked_text["national"]
+    alsace = "| Chambre de métiers d'Alsace (hors modulation) | 90,0\u202f% |"
+    assert alsace in ranked_text["national"]
+    assert "| **95,0\u202f%** | — |" in ranked_text["national"]  # the CM has no rank
+    assert "| Rang parmi les CMAR | 1er / 2 |" in ranked_text["CMAR-11"]

@@ -147,11 +147,13 @@ def test_national_html_has_the_three_charts(report_inputs, written):
     [
         (
             "bilan_cop_2024.md",
-            "| CMA Mayotte | non transmis | non transmis | non transmis | — | — |",
+            # No « Rang » column unless asked (issue #12).
+            "| CMA Mayotte | non transmis | non transmis | non transmis | — |",
         ),
         (
             "bilan_cop_2024.md",
-            "| I1.2 | PME industrielles contactées | — | 380 | non renseigné | sans cible |",
+            # Nothing was due (no target, nothing reported): « sans objet » (issue #12).
+            "| I1.2 | PME industrielles contactées | — | 380 | sans objet | sans cible |",
         ),
         ("bilan_cop_2024.md", "| CMA Corse (sans données) | 98\u202f765,43 |"),
         ("com/bilan_com_2024_CMAR-06.md", "Bilan 2024\u00a0: non transmis."),

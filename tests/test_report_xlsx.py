@@ -20,7 +20,14 @@ from test_report_render import check_golden
 from cmacop.render import render_report
 
 DAY = date(2025, 6, 15)
-SHEETS = ["Synthèse", "Axes", "Indicateurs", "Chambres", "Modulation", "Qualité", "Données"]
+SHEETS = {
+    "national": [
+        "Synthèse", "Axes", "Indicateurs", "Cibles", "Impacts", "Chambres", "Modulation",
+        "Engagements", "Qualité", "Données",
+    ],
+    "com": ["Synthèse", "Axes", "Indicateurs", "Impacts", "Chambres", "Modulation", "Qualité",
+            "Données"],
+}  # fmt: skip
 SOFFICE = shutil.which("soffice")
 
 
@@ -55,7 +62,7 @@ def test_golden_cell_values(workbooks, scope):
 @pytest.mark.parametrize("scope", ["national", "CMAR-11", "CMAR-06"])
 def test_sheets_frozen_headers_and_filters(workbooks, scope):
     wb = load_workbook(workbooks[scope])
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == SHEETS["national" if scope == "national" else "com"]
     for ws in wb.worksheets[1:]:
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2"), ws.title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:"), ws.title
@@ -72,7 +79,9 @@ def _column(ws, header):
 @pytest.mark.parametrize(
     ("sheet", "header", "fmt", "kind"),
     [
-        ("Indicateurs", "Taux réseau", "0.0%", float),
+        ("Indicateurs", "Taux de réalisation du réseau (non plafonné)", "0.0%", float),
+        ("Indicateurs", "Atteinte moyenne des CMAR (plafonnée)", "0.0%", (int, float)),
+        ("Cibles", "Écart à la cible nationale", "#,##0", int),
         ("Indicateurs", "Réalisé 2024", "#,##0", int),
         ("Modulation", "Dotation finale", '#,##0.00 "€"', (int, float)),
         ("Chambres", "Taux global", "0.0%", float),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +22,9 @@ from cmacop.cli.common import (
     app,
     examples,
 )
+
+if TYPE_CHECKING:
+    from cmacop.render.build import ReportResult
 
 
 @app.command(
@@ -48,9 +51,22 @@ def report_cmd(
         ),
     ] = None,
     formats: Annotated[
-        str,
-        typer.Option("--format", "-f", help="Formats, séparés par des virgules : md,html,xlsx."),
-    ] = "md,html,xlsx",
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Formats, séparés par des virgules : md, html, xlsx. "
+            "Par défaut : « bilans.formats » de la campagne, sinon md,html,xlsx.",
+        ),
+    ] = None,
+    ranking: Annotated[
+        bool | None,
+        typer.Option(
+            "--classement/--sans-classement",
+            help="Ajoute (ou retire) le rang des CMAR par taux global ; le contrat ne demande "
+            "aucun classement. Par défaut : « bilans.classement » de la campagne, sinon sans.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -75,7 +91,6 @@ def report_cmd(
     """Établit le bilan national du COP et le bilan de COM de chaque CMAR (Markdown, HTML, Excel)."""
     from datetime import date
 
-    from cmacop.french import plural
     from cmacop.render import build_report
 
     result = build_report(
@@ -90,7 +105,15 @@ def report_cmd(
         formats=formats,
         out_dir=out,
         generated_on=_date(when) or date.today(),
+        ranking=ranking,
     )
+    _show(result, as_json)
+
+
+def _show(result: ReportResult, as_json: bool) -> None:
+    """The files written on stdout (or their JSON), a summary on stderr."""
+    from cmacop.french import plural
+
     if as_json:
         _json(result.to_dict())
     else:

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
+from cmacop.cop.registry import load_registry
 from cmacop.cop.targets import Origin, TargetRow, national_target
 from cmacop.errors import DataFileError, UsageError
 
@@ -95,12 +96,20 @@ class AxisRate:
 
 @dataclass(frozen=True)
 class NetworkIndicatorRate:
-    """Realised summed over the submitting chambers against the national target."""
+    """The network on one indicator: two figures that must not be confused.
+
+    ``realisation`` is Σ realised of every chamber that gave a value (the 18 CMAR and
+    the two CM of Alsace and Moselle) ÷ national target, **not capped**: what the
+    network did against the contract's target. ``cmar_mean`` is the mean of the CMAR's
+    capped indicator rates (the rates the modulation uses), over the CMAR with a target.
+    """
 
     code: str
     target: int | None
     realised: int | None
-    rate: Fraction | None
+    realisation: Fraction | None  # Σ realised / national target, uncapped
+    cmar_mean: Fraction | None  # mean of the CMAR's capped rates (modulation)
+    cmar_measured: int  # CMAR whose rate entered ``cmar_mean``
     applicable: bool
     missing: bool
     chambers_reporting: int  # submitting chambers that gave a value
@@ -110,7 +119,9 @@ class NetworkIndicatorRate:
             "code": self.code,
             "cible": self.target,
             "realise": self.realised,
-            "taux": rate_str(self.rate),
+            "taux_realisation": rate_str(self.realisation),
+            "atteinte_moyenne_cmar": rate_str(self.cmar_mean),
+            "cmar_mesurees": self.cmar_measured,
             "applicable": self.applicable,
             "non_renseigne": self.missing,
             "chambres_renseignees": self.chambers_reporting,
@@ -119,21 +130,25 @@ class NetworkIndicatorRate:
 
 @dataclass(frozen=True)
 class NetworkAxisRate:
-    """Mean of the chambers' axis rates, over the chambers that measured the axis."""
+    """Mean attainment of the CMAR on an axis: the mean of their (capped) axis rates.
+
+    Only chambers inside the modulation count (the CM of Alsace and Moselle do not),
+    and only those that measured the axis.
+    """
 
     axis: int
     rate: Fraction
     weight: Decimal
     no_indicator: bool
-    chambers: int  # chambers whose axis rate entered the mean
+    chambers: int  # CMAR whose axis rate entered the mean
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "axe": self.axis,
-            "taux": rate_str(self.rate),
+            "atteinte_moyenne_cmar": rate_str(self.rate),
             "poids": str(self.weight),
             "sans_indicateur": self.no_indicator,
-            "chambres": self.chambers,
+            "cmar": self.chambers,
         }
 
 
@@ -149,6 +164,7 @@ class Attainment:
     axes: tuple[AxisRate, ...]
     network_indicators: tuple[NetworkIndicatorRate, ...]
     network_axes: tuple[NetworkAxisRate, ...]
+    outside_modulation: tuple[str, ...] = ()  # chambers left out of the CMAR means
 
     def axis_rates(self) -> dict[str, dict[int, Fraction]]:
         """``{chamber: {axis: rate}}``, the input of the TFCMA modulation."""
@@ -162,6 +178,7 @@ class Attainment:
             "annee": self.year,
             "plafond_taux": rate_str(self.cap),
             "chambres": list(self.chambers),
+            "hors_modulation": list(self.outside_modulation),
             "indicateurs": [r.to_dict() for r in self.indicators],
             "objectifs": [r.to_dict() for r in self.objectives],
             "axes": [r.to_dict() for r in self.axes],
@@ -185,6 +202,13 @@ def indicator_rate(target: int | None, realised: int | None, cap: Number = 1) ->
     if realised is None:
         return Fraction(0)
     return min(Fraction(realised, target), Fraction(cap))
+
+
+def realisation_rate(target: int | None, realised: int | None) -> Fraction | None:
+    """``realised / target``, **not capped** (109,6 % stays 109,6 %); None without a target > 0."""
+    if target is None or target <= 0:
+        return None
+    return Fraction(realised or 0, target)
 
 
 def realised_from_frame(
@@ -233,15 +257,21 @@ def compute_attainment(
     *,
     cap: Number = 1,
     weights: Mapping[str, Number] | None = None,
+    outside_modulation: Iterable[str] | None = None,
 ) -> Attainment:
     """Rates of ``year`` for every chamber that submitted (present in ``realised``).
 
     ``realised`` is ``{(chambre, code): value or None}`` or a frame with columns
     chambre, code, realise (and annee). Indicator rates are capped at ``cap``
     (≥ 1); objective and axis rates are means of applicable activity indicators,
-    weighted by ``weights`` per indicator code (default 1).
+    weighted by ``weights`` per indicator code (default 1). ``outside_modulation``:
+    the chambers that count in the network's sums but not in the CMAR means (default:
+    the shipped registry's reporting chambers that receive no TFCMA, Alsace and Moselle).
     """
     catalogue = catalogue or load_catalogue()
+    if outside_modulation is None:
+        outside_modulation = [c.code for c in load_registry().reporting if not c.receives_tfcma]
+    outside = tuple(outside_modulation)
     cap_f = Fraction(cap)
     if cap_f < 1:
         raise UsageError(f"le plafond du taux d'atteinte doit être au moins 1 (reçu : {cap})")
@@ -296,9 +326,11 @@ def compute_attainment(
         objectives=tuple(objectives),
         axes=tuple(axes),
         network_indicators=tuple(
-            _network_indicator(ind, year, chambers, values, cap_f) for ind in catalogue.indicators
+            _network_indicator(ind, year, chambers, values, indicators, outside)
+            for ind in catalogue.indicators
         ),
-        network_axes=tuple(_network_axes(catalogue, axes)),
+        network_axes=tuple(_network_axes(catalogue, axes, outside)),
+        outside_modulation=outside,
     )
 
 
@@ -369,27 +401,37 @@ def _network_indicator(
     year: int,
     chambers: Iterable[str],
     values: Mapping[RealisedKey, int | None],
-    cap: Fraction,
+    rows: Iterable[IndicatorRate],
+    outside: tuple[str, ...],
 ) -> NetworkIndicatorRate:
     given = [v for c in chambers if (v := values.get((c, ind.code))) is not None]
     realised = sum(given) if given else None
     target = national_target(ind, year)
-    rate = indicator_rate(target, realised, cap)
+    realisation = realisation_rate(target, realised)
+    cmar = [
+        r.rate
+        for r in rows
+        if r.code == ind.code and r.rate is not None and r.chamber not in outside
+    ]
     return NetworkIndicatorRate(
         code=ind.code,
         target=target,
         realised=realised,
-        rate=rate,
-        applicable=rate is not None,
-        missing=rate is not None and realised is None,
+        realisation=realisation,
+        cmar_mean=sum(cmar, Fraction(0)) / len(cmar) if cmar else None,
+        cmar_measured=len(cmar),
+        applicable=realisation is not None,
+        missing=realisation is not None and realised is None,
         chambers_reporting=len(given),
     )
 
 
-def _network_axes(catalogue: Catalogue, axes: Iterable[AxisRate]) -> Iterable[NetworkAxisRate]:
+def _network_axes(
+    catalogue: Catalogue, axes: Iterable[AxisRate], outside: tuple[str, ...]
+) -> Iterable[NetworkAxisRate]:
     by_axis: dict[int, list[Fraction]] = {ax.number: [] for ax in catalogue.axes}
     for row in axes:
-        if not row.no_indicator:
+        if not row.no_indicator and row.chamber not in outside:
             by_axis[row.axis].append(row.rate)
     for ax in catalogue.axes:
         rates = by_axis[ax.number]

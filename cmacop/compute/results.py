@@ -236,8 +236,9 @@ def compute_results(
         activity = [i.code for i in catalogue.indicators]
         realised = realised_from_frame(frame.filter(pl.col("code").is_in(activity)), results_year)
         return rows, compute_attainment(
-            results_year, rows, realised, catalogue, cap=s.cap, weights=s.weights
-        )
+            results_year, rows, realised, catalogue, cap=s.cap, weights=s.weights,
+            outside_modulation=[c.code for c in registry.reporting if not c.receives_tfcma],
+        )  # fmt: skip
 
     rows, attainment = attainment_of(year, data)
     previous_data = st.read(DATA, year - 1)

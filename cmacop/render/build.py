@@ -16,14 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.config import Config
-from cmacop.campaign.layout import REPORTS_DIR, beside_store
+from cmacop.campaign.layout import (
+    DEFAULT_REPORT_FORMATS,
+    REPORT_FORMATS,
+    REPORTS_DIR,
+    beside_store,
+)
 from cmacop.campaign.settings import Settings, settings_for
 from cmacop.compute.outputs import OutputError, write_outputs
 from cmacop.errors import CmacopError, UsageError, folder_error
 from cmacop.files.fsutil import write_text_atomic, write_with
 from cmacop.render.inputs import ReportInputs
 
-FORMATS = ("md", "html", "xlsx")
+FORMATS = tuple(f for f in REPORT_FORMATS if f != "pdf")
+DEFAULT_FORMATS = tuple(DEFAULT_REPORT_FORMATS.split(","))
 NATIONAL = "national"
 
 
@@ -126,9 +132,13 @@ def render_report(
     out_dir: str | Path,
     generated_on: date,
     chambers: Sequence[str] | None = None,
-    formats: str | Iterable[str] = FORMATS,
+    formats: str | Iterable[str] = DEFAULT_FORMATS,
+    ranking: bool = False,
 ) -> ReportResult:
-    """Write the national bilan and the bilans de COM of ``chambers`` (all CMAR by default)."""
+    """Write the national bilan and the bilans de COM of ``chambers`` (all CMAR by default).
+
+    ``ranking`` adds the rank of each CMAR (the contract asks for none; never the CM).
+    """
     from cmacop.render.documents import render
     from cmacop.render.model import national_bilan
     from cmacop.render.model_com import com_bilan, com_shared
@@ -139,27 +149,36 @@ def render_report(
     selected = _com_chambers(inputs, chambers)
     written: list[ReportFile] = []
     bilans: list[tuple[str, str, Any]] = [
-        (NATIONAL, national_name(inputs.year, "{fmt}"), national_bilan(inputs, generated_on))
+        (
+            NATIONAL,
+            national_name(inputs.year, "{fmt}"),
+            national_bilan(inputs, generated_on, ranking=ranking),
+        )
     ]
-    shared = com_shared(inputs) if selected else None
+    shared = com_shared(inputs, ranking=ranking) if selected else None
     bilans += [
         (code, com_name(inputs.year, code, "{fmt}"), com_bilan(inputs, code, generated_on, shared))
         for code in selected
     ]
     for scope, pattern, bilan in bilans:
+        html: str | None = None
         for fmt in fmts:
             path = out / pattern.format(fmt=fmt)
             try:
                 if fmt == "xlsx":
                     write_with(path, build_workbook(bilan).save)
-                else:
+                elif fmt == "md":
                     write_text_atomic(path, render(bilan, fmt))
+                else:
+                    html = html if html is not None else render(bilan, "html")
+                    write_text_atomic(path, html)
             except OSError as exc:
                 raise _unwritable(path, exc) from None
             written.append(ReportFile(scope, fmt, path))
-    return ReportResult(
+    result = ReportResult(
         inputs.year, out, generated_on, tuple(written), modulated=inputs.modulation is not None
     )
+    return result
 
 
 def build_report(
@@ -173,16 +192,18 @@ def build_report(
     base: str | Path | None = None,
     justifications: str | Path | None = None,
     chambers: Sequence[str] | None = None,
-    formats: str | Iterable[str] = FORMATS,
+    formats: str | Iterable[str] | None = None,
     out_dir: str | Path | None = None,
     generated_on: date | None = None,
+    ranking: bool | None = None,
 ) -> ReportResult:
     """The twin of ``cmacop report``: compute the year as ``cmacop compute`` does, then write
     its bilans (default: the campaign's ``bilans/<année>/``, else ``bilans/<année>/`` beside
     the store) dated ``generated_on`` (default: today).
 
     The machine files of the computation (targets, attainment, axes, modulation
-    CSV and the run manifest) are written in the same folder.
+    CSV and the run manifest) are written in the same folder. ``formats`` and ``ranking``
+    default to the campaign's ``[bilans]`` (else md, html and xlsx, no ranking).
     """
     from cmacop.compute.results import compute_results
     from cmacop.cop.catalogue import load_catalogue
@@ -194,7 +215,8 @@ def build_report(
         base=base, reports=out_dir, justifications=justifications,
     )  # fmt: skip
     assert s.year is not None
-    fmts = parse_formats(formats)
+    fmts = parse_formats(formats if formats is not None else s.formats or DEFAULT_FORMATS)
+    ranking = s.ranking if ranking is None else ranking
     generated_on = generated_on or date.today()
     catalogue, registry = load_catalogue(), load_registry()
     out = s.reports if s.reports is not None else default_out_dir(s.store_dir, s.year)
@@ -203,7 +225,12 @@ def build_report(
     _com_chambers(inputs, chambers)  # refuse a wrong --chamber before writing anything
     data_files = write_outputs(results, out)
     result = render_report(
-        inputs, out_dir=out, generated_on=generated_on, chambers=chambers, formats=fmts
+        inputs,
+        out_dir=out,
+        generated_on=generated_on,
+        chambers=chambers,
+        formats=fmts,
+        ranking=ranking,
     )
     return ReportResult(
         s.year, out, generated_on, result.documents, tuple(data_files), result.modulated

@@ -18,9 +18,11 @@ import jinja2
 from markupsafe import Markup
 
 from cmacop.campaign.statuses import LATE, MISSING, REJECTED, TRANSMITTED
-from cmacop.french import fmt_date, fmt_euro, fmt_number, fmt_percent, safe_text
+from cmacop.compute.impacts import ImpactFigure
+from cmacop.compute.progress import BELOW_BASELINE, REACHED, REASONS, Progress
+from cmacop.french import fmt_date, fmt_euro, fmt_number, fmt_percent, plural, safe_text
 from cmacop.render import charts
-from cmacop.render.model import AxisRef, Bilan, ChamberRow, SubmissionLine
+from cmacop.render.model import AxisRef, Bilan, ChamberRow, IndicatorLine, SubmissionLine
 from cmacop.render.model_com import ComBilan
 from cmacop.resources import data_dir
 from cmacop.validate.checks.network import level_text
@@ -34,6 +36,7 @@ TEMPLATES = {
 # Markdown punctuation escaped in free text; « _ » only where it could start or end emphasis.
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _SPACES = re.compile(r"\s+")
+_NUMBERED = re.compile(r"^\d+\. ")
 BAR_WIDTH = 10  # characters of a Markdown text bar
 
 
@@ -93,6 +96,11 @@ def ordinal(rank: int) -> str:
     return "1er" if rank == 1 else f"{rank}e"
 
 
+def jalon_class(status: str) -> str:
+    """Badge class of a commitment's status."""
+    return {"fait": "ok", "en cours": "warn", "non commencé": "warn"}.get(status, "na")
+
+
 def rate_class(value: Fraction | None) -> str:
     """CSS class of a rate: the heat-map bin it falls into."""
     if value is None:
@@ -103,15 +111,62 @@ def rate_class(value: Fraction | None) -> str:
     return f"r-{len(charts.BINS) - 1}"
 
 
-def unit_value(value: object, unit: str) -> str:
+# An impact value the chamber did not give: optional, so not « non renseigné » (nothing was due).
+NOT_GIVEN = "non communiqué"
+
+
+def unit_value(value: object, unit: str, decimals: int | None = None) -> str:
     """An impact value in its unit (``%`` values are given in percent by chambers)."""
     if value is None:
-        return "non renseigné"
+        return NOT_GIVEN
     number = value if isinstance(value, int | Decimal) else Decimal(str(value))
-    decimals = 0 if number == int(number) else 1
+    if decimals is None:
+        decimals = 0 if number == int(number) else 1
     text = fmt_number(number, decimals)
     suffix = {"%": "\u202f%", "€": "\u202f€", "tCO2e": "\u202ftCO2e"}.get(unit, "")
     return text + suffix
+
+
+# The footnote letter of each reason a progression cell is empty (compute/progress.py).
+PROGRESS_LETTERS = {reason: chr(ord("a") + pos) for pos, reason in enumerate(REASONS)}
+
+
+def progress_text(p: Progress) -> str:
+    """A progression cell: « 45,3 % », « cible 2027 atteinte », « en recul » or « — (a) »."""
+    if p.state == REACHED:
+        return "cible 2027 atteinte"
+    if p.state == BELOW_BASELINE:
+        return "en recul"
+    if p.rate is not None:
+        return percent(p.rate)
+    return f"— ({PROGRESS_LETTERS[p.reason or '']})"
+
+
+def progress_notes(lines: Sequence[IndicatorLine]) -> list[tuple[str, str]]:
+    """The footnotes of the empty progression cells of ``lines``: (letter, reason), in order."""
+    used = {line.progress.reason for line in lines if line.progress.reason}
+    return [(PROGRESS_LETTERS[r], text) for r, text in REASONS.items() if r in used]
+
+
+def impact_text(figure: ImpactFigure) -> str:
+    """The network's figure of an impact indicator: median and range, or sum."""
+    if not figure.reporting:
+        return "aucune valeur"
+    if figure.is_rate:
+        assert figure.median is not None and figure.low is not None and figure.high is not None
+        return (
+            f"médiane {unit_value(figure.median, '%', 1)} "
+            f"(de {unit_value(figure.low, '%', 1)} à {unit_value(figure.high, '%', 1)})"
+        )
+    return f"somme {unit_value(figure.total, figure.unit)}"
+
+
+def weighted_text(figure: ImpactFigure) -> str:
+    """The mean weighted by the firms measured, where chambers gave them."""
+    if figure.weighted is None:
+        return "—"
+    chambers = plural(figure.weighted_reporting, "chambre")
+    return f"{unit_value(figure.weighted, '%', 1)} ({chambers})"
 
 
 def axes_chart(bilan: Bilan | ComBilan) -> Markup:
@@ -176,6 +231,11 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "rate_class": rate_class,
     "unit_value": unit_value,
     "level": level_text,
+    "progress": progress_text,
+    "jalon_class": jalon_class,
+    "impact": impact_text,
+    "weighted": weighted_text,
+    "plural": plural,
 }
 
 
@@ -195,6 +255,7 @@ def environment() -> jinja2.Environment:
         axes_chart=axes_chart,
         chambers_heatmap=chambers_heatmap,
         trajectory_chart=charts.trajectory_chart,
+        progress_notes=progress_notes,
     )
     return env
 
@@ -213,7 +274,7 @@ def _block(line: str) -> str:
         return "table"
     if line.startswith("#"):
         return "heading"
-    if line.startswith(("- ", "1. ", "2. ", "3. ", "4. ", "5. ", "6. ")):
+    if line.startswith("- ") or _NUMBERED.match(line):
         return "list"
     return "text"
 

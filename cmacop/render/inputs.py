@@ -21,6 +21,7 @@ from cmacop.compute.attainment import Attainment
 from cmacop.compute.modulation import Modulation
 from cmacop.consolidate.completeness import receipt_day
 from cmacop.cop.catalogue import Catalogue
+from cmacop.cop.followup import BilanReferences
 from cmacop.cop.registry import Registry
 from cmacop.cop.targets import TargetRow
 from cmacop.validate.checks.network import Outlier
@@ -111,6 +112,8 @@ class ReportInputs:
     # Values far from the network's level for the chamber's size (W-PLAUS-006).
     outliers: tuple[Outlier, ...] = ()
     outlier_threshold: float = 3.5  # the robust z-score beyond which a value is shown
+    # The bilan's own reference files: timetable, jalons' follow-up, COM signatures, préfets.
+    references: BilanReferences = field(default_factory=BilanReferences)
 
 
 def _submissions(comp: Completeness) -> tuple[SubmissionState, ...]:
@@ -229,4 +232,5 @@ def inputs_from_results(
         gap_justifications=_gap_justifications(results.justifications, results.year),
         outliers=results.outliers,
         outlier_threshold=results.outlier_threshold,
+        references=results.bilan_references,
     )

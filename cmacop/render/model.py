@@ -15,9 +15,19 @@ from fractions import Fraction
 
 from cmacop.campaign.statuses import MISSING, REJECTED, TRANSMITTED
 from cmacop.compute.attainment import IndicatorRate
+from cmacop.compute.impacts import ImpactFigure, impact_figure
+from cmacop.compute.progress import Progress, progress_toward_2027
 from cmacop.cop.catalogue import Indicator
-from cmacop.cop.targets import FIRST_YEAR, LAST_YEAR, national_target
+from cmacop.cop.followup import Timetable
+from cmacop.cop.targets import COM, FIRST_YEAR, LAST_YEAR, national_target
 from cmacop.render.inputs import ReportInputs, Status
+from cmacop.render.model_commitments import (
+    CommitmentsView,
+    SignaturesView,
+    bilan_timetable,
+    commitments_view,
+    signatures_view,
+)
 from cmacop.render.modelparts import (
     AxisRef,
     ChamberRow,
@@ -65,11 +75,16 @@ class Synthesis:
     late: int
     chambers_measured: int  # chambers whose figures entered the rates
     axes: tuple[AxisRef, ...]
+    cmar_measured: int = 0  # CMAR among them (the CMAR means)
 
 
 @dataclass(frozen=True)
 class IndicatorLine:
-    """One activity indicator for the network (section 2)."""
+    """One activity indicator for the network (section 2).
+
+    Two figures, two names: ``realisation`` is Σ realised of every chamber ÷ national
+    target, not capped; ``cmar_mean`` the mean of the CMAR's capped rates (modulation).
+    """
 
     code: str
     label: str
@@ -78,32 +93,66 @@ class IndicatorLine:
     realised_previous: int | None
     realised: int | None
     target: int | None  # national target of the year; None: « sans cible »
-    rate: Fraction | None
+    realisation: Fraction | None  # Σ realised ÷ national target, not capped
+    cmar_mean: Fraction | None  # mean of the CMAR's capped rates
     target_2027: int | None
-    progress: Fraction | None  # (realised − baseline) / (target 2027 − baseline)
+    progress: Progress  # toward the 2027 target, where it means something
     chambers_at_target: int
     chambers_with_target: int
     chambers_reporting: int
     trajectory: tuple[tuple[int, int | None], ...]  # national target 2023 → 2027
     history: tuple[tuple[int, int | None], ...]  # network realised 2023 → year
 
+    @property
+    def not_applicable(self) -> bool:
+        """« sans objet »: no target this year and nothing reported (nothing was due)."""
+        return self.target is None and self.realised is None
+
 
 @dataclass(frozen=True)
 class ImpactLine:
-    """An impact indicator: no target, outside the modulation; who reported it."""
+    """An impact indicator: no target, outside the modulation; its network figure by unit."""
 
     code: str
     label: str
     unit: str
-    chambers_reporting: int
+    definition: str
+    figure: ImpactFigure  # the network's median and range (rates) or sum (amounts)
     value: object | None = None  # one chamber's value (COM bilan only)
+
+    @property
+    def chambers_reporting(self) -> int:
+        return self.figure.reporting
+
+
+@dataclass(frozen=True)
+class TargetSum:
+    """An indicator's regional targets set against its national target (section 2)."""
+
+    code: str
+    label: str
+    national: int
+    cmar: int  # Σ targets of the CMAR (COM, else derived)
+    cmar_com: int  # CMAR whose target comes from their COM
+    cmar_count: int  # CMAR with a target
+    others: int  # Σ targets of the chambers outside the modulation (CM, derived)
+    total: int  # cmar + others
+
+    @property
+    def gap(self) -> int:
+        """Σ regional targets − national target (> 0: the COM ask more than the contract)."""
+        return self.total - self.national
+
+    @property
+    def gap_share(self) -> Fraction | None:
+        return Fraction(self.gap, self.national) if self.national else None
 
 
 @dataclass(frozen=True)
 class ObjectiveSection:
     number: int
     title: str
-    rate: Fraction | None  # mean of the chambers' objective rates
+    rate: Fraction | None  # mean of the CMAR's objective rates
     indicators: tuple[IndicatorLine, ...]
 
 
@@ -130,6 +179,11 @@ class Bilan:
     source: Source
     has_history: bool
     data: tuple[DataRow, ...]
+    targets_check: tuple[TargetSum, ...] = ()
+    commitments: CommitmentsView | None = None
+    signatures: SignaturesView | None = None
+    timetable: Timetable | None = None
+    ranking: bool = False  # the CMAR are ranked (``--classement``)
 
     @property
     def has_unmeasured_axes(self) -> bool:
@@ -174,12 +228,18 @@ def axis_refs(inputs: ReportInputs) -> tuple[AxisRef, ...]:
     previous = {r.axis: r for r in prev.network_axes} if prev else {}
     attained: dict[int, int] = {}
     for row in att.axes:
-        if not row.no_indicator and row.rate >= 1:
+        if not row.no_indicator and row.rate >= 1 and row.chamber not in att.outside_modulation:
             attained[row.axis] = attained.get(row.axis, 0) + 1
+    axis_of = {i.code: i.axis for i in inputs.catalogue.indicators}
+    national: dict[int, list[bool]] = {}
+    for line in att.network_indicators:
+        if line.realisation is not None:
+            national.setdefault(axis_of[line.code], []).append(line.realisation >= 1)
     refs = []
     for net in att.network_axes:
         ax = inputs.catalogue.axis(net.axis)
         before = previous.get(net.axis)
+        met = national.get(net.axis, [])
         refs.append(
             AxisRef(
                 number=ax.number,
@@ -190,18 +250,11 @@ def axis_refs(inputs: ReportInputs) -> tuple[AxisRef, ...]:
                 previous_rate=None if before is None or before.no_indicator else before.rate,
                 chambers=net.chambers,
                 chambers_attained=attained.get(net.axis, 0),
+                national_met=sum(met),
+                national_targets=len(met),
             )
         )
     return tuple(refs)
-
-
-def _progress(ind: Indicator, realised: int | None) -> Fraction | None:
-    """Progress towards 2027 from the contract's baseline; None where undefined."""
-    if realised is None or ind.baseline is None or ind.target_2027 is None:
-        return None
-    if ind.target_2027 == ind.baseline:
-        return None
-    return Fraction(realised - ind.baseline, ind.target_2027 - ind.baseline)
 
 
 def _network_history(inputs: ReportInputs) -> dict[int, dict[str, int | None]]:
@@ -240,9 +293,10 @@ def _indicator_line(
         realised_previous=prev.get(ind.code),
         realised=net.realised,
         target=net.target,
-        rate=net.rate,
+        realisation=net.realisation,
+        cmar_mean=net.cmar_mean,
         target_2027=ind.target_2027,
-        progress=_progress(ind, net.realised),
+        progress=progress_toward_2027(ind, net.realised),
         chambers_at_target=len(at_target),
         chambers_with_target=len(with_target),
         chambers_reporting=net.chambers_reporting,
@@ -261,22 +315,51 @@ def _mean(rates: Iterable[Fraction | None]) -> Fraction | None:
 def impacts_of(
     inputs: ReportInputs, axis: int, chamber: str | None = None
 ) -> tuple[ImpactLine, ...]:
+    """The impact indicators of ``axis``, with the network's figure (and ``chamber``'s value)."""
     lines = []
     for ind in inputs.catalogue.impacts:
         if ind.axis != axis:
             continue
-        reporting = sum(
-            1
-            for (c, code), v in inputs.impact_values.items()
-            if code == ind.code and v is not None and c in inputs.attainment.chambers
-        )
+        figure = impact_figure(ind, inputs.impact_values, inputs.attainment.chambers)
         value = inputs.impact_values.get((chamber, ind.code)) if chamber else None
-        lines.append(ImpactLine(ind.code, ind.label, ind.unit, reporting, value))
+        lines.append(ImpactLine(ind.code, ind.label, ind.unit, ind.definition, figure, value))
     return tuple(lines)
 
 
-def national_bilan(inputs: ReportInputs, generated_on: date) -> Bilan:
-    """The national bilan of ``inputs.year``."""
+def target_sums(inputs: ReportInputs) -> tuple[TargetSum, ...]:
+    """Per indicator with a national target, the sum of the regional targets and the gap."""
+    outside = set(inputs.attainment.outside_modulation)
+    rows: dict[str, list[tuple[str, int, str]]] = {}
+    for t in inputs.targets:
+        if t.target is not None:
+            rows.setdefault(t.code, []).append((t.chamber, t.target, t.origin))
+    sums = []
+    for ind in inputs.catalogue.indicators:
+        national = national_target(ind, inputs.year)
+        mine = rows.get(ind.code, [])
+        if national is None or not mine:
+            continue
+        # A COM target of 0 means « no target »: it adds nothing and is not counted.
+        cmar = [(t, origin) for c, t, origin in mine if c not in outside and t > 0]
+        others = sum(t for c, t, _ in mine if c in outside)
+        total_cmar = sum(t for t, _ in cmar)
+        sums.append(
+            TargetSum(
+                code=ind.code,
+                label=ind.label,
+                national=national,
+                cmar=total_cmar,
+                cmar_com=sum(1 for _, origin in cmar if origin == COM),
+                cmar_count=len(cmar),
+                others=others,
+                total=total_cmar + others,
+            )
+        )
+    return tuple(sums)
+
+
+def national_bilan(inputs: ReportInputs, generated_on: date, *, ranking: bool = False) -> Bilan:
+    """The national bilan of ``inputs.year`` (the CMAR ranked only when ``ranking``)."""
     cat, att = inputs.catalogue, inputs.attainment
     states = states_of(inputs)
     axes = axis_refs(inputs)
@@ -290,7 +373,11 @@ def national_bilan(inputs: ReportInputs, generated_on: date) -> Bilan:
         for obj in cat.objectives:
             if obj.axis != ref.number:
                 continue
-            rates = [r.rate for r in att.objectives if r.objective == obj.number]
+            rates = [
+                r.rate
+                for r in att.objectives
+                if r.objective == obj.number and r.chamber not in att.outside_modulation
+            ]
             lines = tuple(
                 _indicator_line(ind, inputs, by_code, history)
                 for ind in cat.indicators
@@ -300,7 +387,7 @@ def national_bilan(inputs: ReportInputs, generated_on: date) -> Bilan:
         sections.append(
             AxisSection(ref, ref.title, tuple(objectives), impacts_of(inputs, ref.number))
         )
-    rows = chamber_rows(inputs, states)
+    rows = chamber_rows(inputs, states, ranking=ranking)
     late = sum(1 for s in inputs.submissions if s.late and states.get(s.chamber) == TRANSMITTED)
     synthesis = Synthesis(
         expected=len(states),
@@ -310,6 +397,7 @@ def national_bilan(inputs: ReportInputs, generated_on: date) -> Bilan:
         late=late,
         chambers_measured=len(att.chambers),
         axes=axes,
+        cmar_measured=sum(1 for c in att.chambers if c not in att.outside_modulation),
     )
     return Bilan(
         year=inputs.year,
@@ -323,4 +411,9 @@ def national_bilan(inputs: ReportInputs, generated_on: date) -> Bilan:
         source=source_of(inputs, generated_on),
         has_history=inputs.previous is not None,
         data=data_rows(inputs),
+        targets_check=target_sums(inputs),
+        commitments=commitments_view(inputs),
+        signatures=signatures_view(inputs),
+        timetable=bilan_timetable(inputs, generated_on),
+        ranking=ranking,
     )

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
+from cmacop.cop.followup import Appreciation
 from cmacop.render.inputs import Finding, ReportInputs
 from cmacop.render.model import AxisRef, ImpactLine, axis_refs, impacts_of, source_of, states_of
+from cmacop.render.model_commitments import SignatureLine, signatures_view
 from cmacop.render.modelparts import (
     ChamberRow,
     DataRow,
@@ -51,6 +53,11 @@ class ComIndicatorLine:
     missing: bool
     comment: str | None
 
+    @property
+    def not_applicable(self) -> bool:
+        """« sans objet »: no target (or a COM target of 0) and nothing reported."""
+        return not self.target and self.realised is None
+
 
 @dataclass(frozen=True)
 class ComIndicatorSection:
@@ -71,7 +78,7 @@ class ComBilan:
     departments: tuple[str, ...]
     submission: SubmissionLine
     axes: tuple[ComAxisLine, ...]
-    ranked: int  # chambers with an overall rate, for « position among the chambers »
+    ranked: int  # CMAR ranked (0 unless the bilan ranks them: ``--classement``)
     sections: tuple[ComIndicatorSection, ...]
     network: tuple[ChamberRow, ...]  # every chamber, for the position table
     network_submissions: tuple[SubmissionLine, ...]
@@ -86,6 +93,10 @@ class ComBilan:
     gaps: tuple[Gap, ...] = ()
     outliers: tuple[OutlierLine, ...] = ()
     outlier_threshold: float = 3.5
+    signature: SignatureLine | None = None  # §10.2; None: no signature file
+    appreciation: Appreciation | None = None  # the préfet's, for this year (note 4)
+    appreciations_given: bool = False  # an appreciations file was given
+    ranking: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,17 +107,24 @@ class ComShared:
     axes: tuple[AxisRef, ...]
     quality: QualityView
     modulation: ModulationView | None
+    signatures: dict[str, SignatureLine] | None = None
+    ranking: bool = False
 
 
-def com_shared(inputs: ReportInputs) -> ComShared:
+def com_shared(inputs: ReportInputs, *, ranking: bool = False) -> ComShared:
     """The parts the bilans de COM of ``inputs`` share (see :func:`com_bilan`)."""
     states = states_of(inputs)
-    rows = chamber_rows(inputs, states)
+    rows = chamber_rows(inputs, states, ranking=ranking)
+    signatures = signatures_view(inputs)
     return ComShared(
         rows=rows,
         axes=axis_refs(inputs),
         quality=quality_view(inputs, states, rows),
         modulation=modulation_view(inputs),
+        signatures={s.code: s for s in signatures.signed + signatures.unsigned}
+        if signatures.given
+        else None,
+        ranking=ranking,
     )
 
 
@@ -204,4 +222,8 @@ def com_bilan(
         source=source_of(inputs, generated_on, chamber),
         has_history=inputs.previous is not None,
         data=data_rows(inputs, chamber),
+        signature=shared.signatures.get(chamber) if shared.signatures is not None else None,
+        appreciation=inputs.references.appreciations.get((chamber, inputs.year)),
+        appreciations_given=inputs.references.given.get("appreciations_prefet") is not None,
+        ranking=shared.ranking,
     )

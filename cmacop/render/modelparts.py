@@ -20,25 +20,34 @@ from cmacop.render.inputs import Finding, InputFile, ReportInputs, Status
 COMMENTED_GAPS = 3
 # Errors of a rejected submission quoted in the national bilan (all are in the COM bilan).
 QUOTED_ERRORS = 3
+# A target under this many units is flagged: one unit missed is 20 % of the rate or more.
+SMALL_TARGET = 5
 
 
 @dataclass(frozen=True)
 class AxisRef:
-    """An axis with the network's rates (mean of the chambers' axis rates)."""
+    """An axis for the network: the mean attainment of the CMAR (capped, as the modulation)
+    and, a different figure, how many national targets of the axis the network reached."""
 
     number: int
     title: str
     short_title: str
     weight: Decimal
-    rate: Fraction | None
+    rate: Fraction | None  # mean attainment of the CMAR (their capped axis rates)
     previous_rate: Fraction | None
-    chambers: int  # chambers whose axis rate entered the mean
-    chambers_attained: int  # chambers at 100 % or more on the axis
+    chambers: int  # CMAR whose axis rate entered the mean
+    chambers_attained: int  # CMAR at 100 % or more on the axis
+    national_met: int = 0  # indicators whose network realisation reached the national target
+    national_targets: int = 0  # indicators of the axis with a national target
 
 
 @dataclass(frozen=True)
 class ChamberRow:
-    """One reporting chamber's axis rates, overall rate and rank (section 3)."""
+    """One reporting chamber's axis rates, overall rate and, when asked, rank (section 3).
+
+    ``rank`` is None unless the bilan ranks the CMAR (``--classement``): the contract asks
+    for no ranking, and the CM of Alsace and Moselle, outside the modulation, never get one.
+    """
 
     code: str
     name: str
@@ -49,7 +58,7 @@ class ChamberRow:
     axis_rates: tuple[Fraction | None, ...]  # in catalogue axis order; None: not measured
     no_indicator: tuple[bool, ...]
     overall: Fraction | None  # Σ weight × axis rate: the rate the modulation applies
-    rank: int | None  # 1 = best overall rate; ties share a rank
+    rank: int | None = None  # 1 = best overall rate among the CMAR; ties share a rank
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,15 @@ class OutlierLine:
 
 
 @dataclass(frozen=True)
+class SmallTargets:
+    """A chamber's targets under :data:`SMALL_TARGET` (one unit missed weighs 20 % or more)."""
+
+    code: str
+    name: str
+    targets: tuple[tuple[str, int], ...]  # (indicator, target), catalogue order
+
+
+@dataclass(frozen=True)
 class QualityView:
     submissions: tuple[SubmissionLine, ...]  # every reporting chamber, registry order
     findings: tuple[Finding, ...]
@@ -136,6 +154,7 @@ class QualityView:
     outliers: tuple[OutlierLine, ...] = ()
     total_justified: int = 0
     outlier_threshold: float = 3.5
+    small_targets: tuple[SmallTargets, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,8 +210,10 @@ def _name(inputs: ReportInputs, code: str) -> str:
     return found.name if found else code
 
 
-def chamber_rows(inputs: ReportInputs, states: Mapping[str, Status]) -> tuple[ChamberRow, ...]:
-    """Every reporting chamber in registry order, with its axis rates and rank."""
+def chamber_rows(
+    inputs: ReportInputs, states: Mapping[str, Status], *, ranking: bool = False
+) -> tuple[ChamberRow, ...]:
+    """Every reporting chamber in registry order, with its axis rates (and rank, if asked)."""
     axes = [ax.number for ax in inputs.catalogue.axes]
     weights = {ax.number: ax.weight for ax in inputs.catalogue.axes}
     rates: dict[str, dict[int, tuple[Fraction, bool]]] = {}
@@ -203,11 +224,16 @@ def chamber_rows(inputs: ReportInputs, states: Mapping[str, Status]) -> tuple[Ch
         chamber: sum((Fraction(weights[a]) * r for a, (r, _) in by_axis.items()), Fraction(0))
         for chamber, by_axis in rates.items()
     }
-    ordered = sorted(overall.values(), reverse=True)
+    # Only the CMAR are ranked: the two CM of Alsace and Moselle are outside the modulation.
+    ranked = sorted(
+        (v for c, v in overall.items() if c not in inputs.attainment.outside_modulation),
+        reverse=True,
+    )
     rows = []
     for chamber in inputs.registry.reporting:
         mine = rates.get(chamber.code)
         value = overall.get(chamber.code)
+        in_ranking = ranking and value is not None and chamber.receives_tfcma
         rows.append(
             ChamberRow(
                 code=chamber.code,
@@ -220,10 +246,28 @@ def chamber_rows(inputs: ReportInputs, states: Mapping[str, Status]) -> tuple[Ch
                 no_indicator=tuple(bool(mine and a in mine and mine[a][1]) for a in axes),
                 overall=value,
                 # Competition ranking: chambers with equal rates share the better rank.
-                rank=ordered.index(value) + 1 if value is not None else None,
+                rank=ranked.index(value) + 1 if in_ranking and value in ranked else None,
             )
         )
     return tuple(rows)
+
+
+def small_targets(inputs: ReportInputs) -> tuple[SmallTargets, ...]:
+    """Per chamber (registry order), its targets of the year between 1 and 4 units."""
+    order = [i.code for i in inputs.catalogue.indicators]
+    by_chamber: dict[str, list[tuple[str, int]]] = {}
+    for row in inputs.targets:
+        if row.target is not None and 0 < row.target < SMALL_TARGET:
+            by_chamber.setdefault(row.chamber, []).append((row.code, row.target))
+    return tuple(
+        SmallTargets(
+            c.code,
+            c.name,
+            tuple(sorted(by_chamber[c.code], key=lambda item: order.index(item[0]))),
+        )
+        for c in inputs.registry.reporting
+        if c.code in by_chamber
+    )
 
 
 def _gaps(inputs: ReportInputs) -> list[Gap]:
@@ -320,6 +364,7 @@ def quality_view(
         outliers=_outliers(inputs, order),
         total_justified=sum(s.justified for s in lines),
         outlier_threshold=inputs.outlier_threshold,
+        small_targets=small_targets(inputs),
     )
 
 

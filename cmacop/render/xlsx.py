@@ -23,17 +23,8 @@ from cmacop.french import FORMULA_PREFIXES
 from cmacop.render.documents import plain
 from cmacop.render.model import Bilan
 from cmacop.render.model_com import ComBilan
-from cmacop.render.xlsxsheets import (
-    COUNT,
-    DECIMAL,
-    EURO,
-    NUMBER,
-    PERCENT,
-    Column,
-    Table,
-    com_sheets,
-    national_sheets,
-)
+from cmacop.render.xlsxsheets import com_sheets, national_sheets
+from cmacop.render.xlsxtable import COUNT, DECIMAL, EURO, NUMBER, PERCENT, Column, Table
 
 HEADER_FILL = PatternFill("solid", fgColor="E3E3FD")
 HEADER_FONT = Font(bold=True, color="000091")

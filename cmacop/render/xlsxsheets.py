@@ -8,7 +8,6 @@ value is an empty cell, explained in a « Remarque » column ("sans cible",
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from cmacop.campaign.statuses import TRANSMITTED
@@ -26,46 +25,37 @@ from cmacop.render.modelparts import (
     Source,
     SubmissionLine,
 )
+from cmacop.render.xlsxcommitments import (
+    _com_commitments_summary,
+    _commitments_summary,
+    _timetable_summary,
+    commitments_table,
+    impacts_table,
+    progress_state,
+    targets_table,
+)
+from cmacop.render.xlsxtable import (
+    COUNT,
+    DATE,
+    EURO,
+    HEADING,
+    NUMBER,
+    PERCENT,
+    SHARE,
+    Column,
+    SummaryLine,
+    Table,
+)
 from cmacop.validate.checks.network import level_text
-
-COUNT = "#,##0"
-PERCENT = "0.0%"
-SHARE = "0.00%"
-EURO = '#,##0.00 "€"'
-NUMBER = "number"  # a count shown as COUNT, a decimal value (impact indicators) as DECIMAL
-DECIMAL = "#,##0.0#"
-DATE = "dd/mm/yyyy"
-HEADING = "heading"
-
-SummaryLine = tuple[str, Any, str | None]  # (label, value, format); format HEADING: a heading
-
-
-@dataclass(frozen=True)
-class Column:
-    """A column of a sheet table: header, display format (None: text), wrapping, width."""
-
-    header: str
-    fmt: str | None = None
-    wrap: bool = False
-    width: int | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    """A sheet holding one autofiltered table (``footer``: totals below the filtered range)."""
-
-    name: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    footer: tuple[tuple[Any, ...], ...] = ()
-    freeze_columns: int = 0
 
 
 def _remark(target: int | None, realised: Any, status: str | None = None) -> str | None:
+    """Why a cell is empty: « sans objet » when nothing was due, « non renseigné » when a
+    target existed and nothing came, « sans cible » for a value given without a target."""
     if status is not None:
         return status
     if not target:
-        return "sans cible"
+        return "sans objet" if realised is None else "sans cible"
     return "non renseigné" if realised is None else None
 
 
@@ -109,18 +99,24 @@ def _modulation_summary(m: ModulationView | None, year: int) -> list[SummaryLine
 
 
 def _chambers_table(
-    rows: Sequence[ChamberRow], submissions: Sequence[SubmissionLine], axes: int
+    rows: Sequence[ChamberRow],
+    submissions: Sequence[SubmissionLine],
+    axes: int,
+    *,
+    ranking: bool = False,
 ) -> Table:
+    """Every chamber's axis rates; the rank (CMAR only) only when the bilan ranks them."""
     lines = {s.code: s for s in submissions}
     columns = (
         Column("Code"),
         Column("Chambre"),
         Column("Type"),
+        Column("Modulation"),
         Column("État"),
         Column("Transmis le", DATE),
         *(Column(f"Axe {n}", PERCENT) for n in range(1, axes + 1)),
         Column("Taux global", PERCENT),
-        Column("Rang", COUNT),
+        *((Column("Rang (CMAR)", COUNT),) if ranking else ()),
         Column("Erreurs", COUNT),
         Column("Avertissements", COUNT),
         Column("Écarts non justifiés", COUNT),
@@ -129,8 +125,9 @@ def _chambers_table(
     for r in rows:
         s = lines[r.code]
         body.append(
-            (r.code, r.name, r.kind, status_label(r), s.transmitted_on, *r.axis_rates,
-             r.overall, r.rank, s.errors, s.warnings, s.unjustified)
+            (r.code, r.name, r.kind, "oui" if r.receives_tfcma else "hors modulation",
+             status_label(r), s.transmitted_on, *r.axis_rates, r.overall,
+             *((r.rank,) if ranking else ()), s.errors, s.warnings, s.unjustified)
         )  # fmt: skip
     return Table("Chambres", columns, tuple(body), freeze_columns=2)
 
@@ -277,8 +274,10 @@ def national_sheets(b: Bilan) -> tuple[list[SummaryLine], list[Table]]:
         ("Chambres n'ayant rien transmis", s.missing, COUNT),
         ("Transmissions hors délai", s.late, COUNT),
         ("", None, None),
-        (f"Atteinte du réseau par axe, {b.year}", None, HEADING),
+        (f"Atteinte moyenne des CMAR par axe, {b.year} (taux plafonnés)", None, HEADING),
         *((f"Axe {a.number} — {a.short_title}", a.rate, PERCENT) for a in s.axes),
+        *_timetable_summary(b),
+        *_commitments_summary(b),
         *_modulation_summary(m, b.year),
     ]
     if m is not None:
@@ -294,12 +293,13 @@ def national_sheets(b: Bilan) -> tuple[list[SummaryLine], list[Table]]:
     axes = Table(
         "Axes",
         (Column("Axe"), Column("Intitulé", wrap=True, width=60), Column("Intitulé court"),
-         Column("Poids", PERCENT), Column(f"Taux réseau {prev}", PERCENT),
-         Column(f"Taux réseau {b.year}", PERCENT), Column("Chambres mesurées", COUNT),
-         Column("Chambres à 100 %", COUNT)),
+         Column("Poids", PERCENT), Column(f"Moyenne des CMAR {prev}", PERCENT),
+         Column(f"Moyenne des CMAR {b.year}", PERCENT), Column("CMAR mesurées", COUNT),
+         Column("CMAR à 100 %", COUNT), Column("Cibles nationales atteintes", COUNT),
+         Column("Indicateurs avec cible nationale", COUNT)),
         tuple(
             (a.number, a.title, a.short_title, a.weight, a.previous_rate, a.rate, a.chambers,
-             a.chambers_attained)
+             a.chambers_attained, a.national_met, a.national_targets)
             for a in s.axes
         ),
     )  # fmt: skip
@@ -308,14 +308,16 @@ def national_sheets(b: Bilan) -> tuple[list[SummaryLine], list[Table]]:
         (Column("Code"), Column("Axe"), Column("Objectif"), Column("Indicateur", wrap=True, width=50),
          Column("Unité"), Column("Résultat connu", COUNT), Column(f"Réalisé {prev}", COUNT),
          Column(f"Réalisé {b.year}", COUNT), Column(f"Cible {b.year}", COUNT),
-         Column("Taux réseau", PERCENT), Column("Cible 2027", COUNT),
-         Column("Progression vers 2027", PERCENT), Column("Chambres à la cible", COUNT),
-         Column("Chambres avec cible", COUNT), Column("Chambres ayant renseigné", COUNT),
-         Column("Remarque")),
+         Column("Taux de réalisation du réseau (non plafonné)", PERCENT),
+         Column("Atteinte moyenne des CMAR (plafonnée)", PERCENT), Column("Cible 2027", COUNT),
+         Column("Progression vers 2027", PERCENT), Column("Progression : état", wrap=True, width=40),
+         Column("Chambres à la cible", COUNT), Column("Chambres avec cible", COUNT),
+         Column("Chambres ayant renseigné", COUNT), Column("Remarque")),
         tuple(
             (i.code, ax.axis.number, o.number, i.label, i.unit, i.baseline, i.realised_previous,
-             i.realised, i.target, i.rate, i.target_2027, i.progress, i.chambers_at_target,
-             i.chambers_with_target, i.chambers_reporting, _remark(i.target, i.realised))
+             i.realised, i.target, i.realisation, i.cmar_mean, i.target_2027, i.progress.rate,
+             progress_state(i.progress), i.chambers_at_target, i.chambers_with_target,
+             i.chambers_reporting, _remark(i.target, i.realised))
             for ax in b.axes for o in ax.objectives for i in o.indicators
         ),
         freeze_columns=1,
@@ -323,8 +325,11 @@ def national_sheets(b: Bilan) -> tuple[list[SummaryLine], list[Table]]:
     tables = [
         axes,
         indicators,
-        _chambers_table(b.chambers, b.quality.submissions, len(s.axes)),
+        targets_table(b),
+        impacts_table(b.axes, b.year),
+        _chambers_table(b.chambers, b.quality.submissions, len(s.axes), ranking=b.ranking),
         _modulation_table(m, m.rows if m else ()),
+        commitments_table(b),
         Table("Qualité", QUALITY_COLUMNS, _quality_rows(b), freeze_columns=2),
         _data_table(b.data, b.year),
     ]
@@ -344,9 +349,13 @@ def com_sheets(b: ComBilan) -> tuple[list[SummaryLine], list[Table]]:
         ("", None, None),
         (f"Résultats {b.year}", None, HEADING),
         ("Taux global d'atteinte (axes pondérés)", c.overall, PERCENT),
-        ("Rang parmi les chambres consolidées", c.rank, COUNT),
-        ("Nombre de chambres classées", b.ranked, COUNT),
+        *(
+            (("Rang parmi les CMAR", c.rank, COUNT), ("Nombre de CMAR classées", b.ranked, COUNT))
+            if b.ranking
+            else ()
+        ),
         ("Écarts à la cible non expliqués", len(b.unjustified), COUNT),
+        *_com_commitments_summary(b),
         *_modulation_summary(p if m else None, b.year),
     ]
     if m is not None:
@@ -363,7 +372,7 @@ def com_sheets(b: ComBilan) -> tuple[list[SummaryLine], list[Table]]:
         "Axes",
         (Column("Axe"), Column("Intitulé court"), Column("Poids", PERCENT),
          Column(f"Taux chambre {prev}", PERCENT), Column(f"Taux chambre {b.year}", PERCENT),
-         Column(f"Taux réseau {b.year}", PERCENT), Column("Remarque")),
+         Column(f"Moyenne des CMAR {b.year}", PERCENT), Column("Remarque")),
         tuple(
             (a.axis.number, a.axis.short_title, a.axis.weight, a.previous_rate, a.rate,
              a.axis.rate, status or ("sans indicateur" if a.no_indicator else None))
@@ -389,7 +398,8 @@ def com_sheets(b: ComBilan) -> tuple[list[SummaryLine], list[Table]]:
     tables = [
         axes,
         indicators,
-        _chambers_table(b.network, b.network_submissions, len(b.axes)),
+        impacts_table(b.sections, b.year, chamber=True),
+        _chambers_table(b.network, b.network_submissions, len(b.axes), ranking=b.ranking),
         _modulation_table(p if m else None, modulation_rows),
         Table("Qualité", QUALITY_COLUMNS, _quality_rows(b), freeze_columns=2),
         _data_table(b.data, b.year),
