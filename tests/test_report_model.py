@@ -169,7 +169,12 @@ def test_history_of_earlier_years_feeds_the_trajectory(report_inputs):
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("md,html,xlsx", ("md", "html", "xlsx")), ("xlsx, MD", ("md", "xlsx")), (["html"], ("html",))],
+    [
+        ("md,html,xlsx", ("md", "html", "xlsx")),
+        ("xlsx, MD", ("md", "xlsx")),
+        (["html"], ("html",)),
+        ("pdf,md", ("md", "pdf")),
+    ],
 )
 def test_parse_formats(given, expected):
     assert parse_formats(given) == expected

@@ -55,8 +55,8 @@ def report_cmd(
         typer.Option(
             "--format",
             "-f",
-            help="Formats, séparés par des virgules : md, html, xlsx. "
-            "Par défaut : « bilans.formats » de la campagne, sinon md,html,xlsx.",
+            help="Formats, séparés par des virgules : md, html, xlsx, pdf (pdf : extension "
+            "cmacop[pdf]). Par défaut : « bilans.formats » de la campagne, sinon md,html,xlsx.",
         ),
     ] = None,
     ranking: Annotated[
@@ -92,21 +92,27 @@ def report_cmd(
     from datetime import date
 
     from cmacop.render import build_report
+    from cmacop.render.pdf import PdfUnavailable
 
-    result = build_report(
-        year,
-        config=config,
-        store=store,
-        targets=targets,
-        key=key,
-        base=base,
-        justifications=justifications,
-        chambers=chamber,
-        formats=formats,
-        out_dir=out,
-        generated_on=_date(when) or date.today(),
-        ranking=ranking,
-    )
+    try:
+        result = build_report(
+            year,
+            config=config,
+            store=store,
+            targets=targets,
+            key=key,
+            base=base,
+            justifications=justifications,
+            chambers=chamber,
+            formats=formats,
+            out_dir=out,
+            generated_on=_date(when) or date.today(),
+            ranking=ranking,
+        )
+    except PdfUnavailable as exc:  # the other formats are written: list them, then say why
+        if exc.written is not None:
+            _show(exc.written, as_json)
+        raise
     _show(result, as_json)
 
 

@@ -25,11 +25,12 @@ from cmacop.campaign.layout import (
 from cmacop.campaign.settings import Settings, settings_for
 from cmacop.compute.outputs import OutputError, write_outputs
 from cmacop.errors import CmacopError, UsageError, folder_error
-from cmacop.files.fsutil import write_text_atomic, write_with
+from cmacop.files.fsutil import write_bytes_atomic, write_text_atomic, write_with
 from cmacop.render.inputs import ReportInputs
+from cmacop.render.pdf import PdfUnavailable, check_pdf, html_to_pdf
 
-FORMATS = tuple(f for f in REPORT_FORMATS if f != "pdf")
-DEFAULT_FORMATS = tuple(DEFAULT_REPORT_FORMATS.split(","))
+FORMATS = REPORT_FORMATS
+DEFAULT_FORMATS = tuple(DEFAULT_REPORT_FORMATS.split(","))  # pdf needs cmacop[pdf]
 NATIONAL = "national"
 
 
@@ -160,9 +161,17 @@ def render_report(
         (code, com_name(inputs.year, code, "{fmt}"), com_bilan(inputs, code, generated_on, shared))
         for code in selected
     ]
+    pdf_error: PdfUnavailable | None = None
+    if "pdf" in fmts:
+        try:
+            check_pdf()  # before anything is written: the other formats are still written
+        except PdfUnavailable as exc:
+            pdf_error = exc
     for scope, pattern, bilan in bilans:
         html: str | None = None
         for fmt in fmts:
+            if fmt == "pdf" and pdf_error is not None:
+                continue
             path = out / pattern.format(fmt=fmt)
             try:
                 if fmt == "xlsx":
@@ -171,13 +180,18 @@ def render_report(
                     write_text_atomic(path, render(bilan, fmt))
                 else:
                     html = html if html is not None else render(bilan, "html")
-                    write_text_atomic(path, html)
+                    if fmt == "html":
+                        write_text_atomic(path, html)
+                    else:
+                        write_bytes_atomic(path, html_to_pdf(html))
             except OSError as exc:
                 raise _unwritable(path, exc) from None
             written.append(ReportFile(scope, fmt, path))
     result = ReportResult(
         inputs.year, out, generated_on, tuple(written), modulated=inputs.modulation is not None
     )
+    if pdf_error is not None:
+        raise PdfUnavailable(pdf_error.message, hint=pdf_error.hint, written=result)
     return result
 
 
@@ -224,14 +238,25 @@ def build_report(
     inputs = inputs_from_results(results, catalogue, registry)
     _com_chambers(inputs, chambers)  # refuse a wrong --chamber before writing anything
     data_files = write_outputs(results, out)
-    result = render_report(
-        inputs,
-        out_dir=out,
-        generated_on=generated_on,
-        chambers=chambers,
-        formats=fmts,
-        ranking=ranking,
-    )
+    try:
+        result = render_report(
+            inputs,
+            out_dir=out,
+            generated_on=generated_on,
+            chambers=chambers,
+            formats=fmts,
+            ranking=ranking,
+        )
+    except PdfUnavailable as exc:  # the other formats are written: say so with them
+        done = exc.written
+        assert done is not None
+        raise PdfUnavailable(
+            exc.message,
+            hint=exc.hint,
+            written=ReportResult(
+                s.year, out, generated_on, done.documents, tuple(data_files), done.modulated
+            ),
+        ) from None
     return ReportResult(
         s.year, out, generated_on, result.documents, tuple(data_files), result.modulated
     )

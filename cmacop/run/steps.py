@@ -147,6 +147,11 @@ class Steps:
         if cfg.justifications_file is not None:  # the bilans count the warnings still open
             inputs["justifications"] = cfg.justifications_file
         inputs["base_tfcma"] = cfg.base_file(year)
+        # The bilan's own reference files: a new date or status rewrites the bilans.
+        inputs["calendrier"] = cfg.calendar_file
+        inputs["suivi_jalons"] = cfg.follow_up_file
+        inputs["signatures_com"] = cfg.signatures_file
+        inputs["appreciations_prefet"] = cfg.appreciations_file
         inputs["cmacop.toml"] = cfg.source
         return inputs
 
@@ -445,11 +450,18 @@ class Steps:
             self.log.info(f"bilans {year} non établis : aucun bilan de COM {year} accepté")
             return ReportsOutcome(year, NO_DATA, self.rel(final))
         from cmacop.render import build_report
+        from cmacop.render.pdf import PdfUnavailable
 
         staging = cfg.reports / f".{year}.en-cours"
         shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
         try:
-            result = build_report(settings=self.settings(year), out_dir=staging, generated_on=today)
+            try:
+                result = build_report(
+                    settings=self.settings(year), out_dir=staging, generated_on=today
+                )
+            except PdfUnavailable as exc:  # pdf in [bilans] formats: the others are written
+                self.log.warning(f"bilans {year} sans PDF : {exc.message}. {exc.hint}")
+                result = exc.written
             # Each bilan is complete before any is published; the moves take milliseconds.
             moved = []
             for path in result.files:
