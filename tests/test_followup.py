@@ -167,3 +167,41 @@ def test_jalon_states_late_done_and_carried():
     assert (states["B"].status, states["B"].late, states["B"].from_year) == ("en cours", True, 2023)
     assert (states["D"].status, states["D"].late) == (None, False)
     assert states["E"].status is None
+
+
+def test_a_comment_holding_the_separator_must_be_quoted(tmp_path, catalogue):
+    """Never a comment silently cut at a « ; »: the line is refused, with the cure."""
+    cut = _write(
+        tmp_path,
+        "suivi_jalons.csv",
+        "jalon;annee;statut;date;commentaire\nJ10.1-i;2024;en cours;;modèle validé ; 2025\n",
+    )
+    with pytest.raises(DataFileError) as info:
+        read_follow_up(cut, catalogue)
+    assert "suivi_jalons.csv, ligne 2 : plus de cellules que de colonnes" in str(info.value)
+    assert "guillemets" in (info.value.hint or "")
+    quoted = _write(
+        tmp_path,
+        "suivi_jalons.csv",
+        'jalon;annee;statut;date;commentaire\nJ10.1-i;2024;en cours;;"modèle validé ; 2025"\n',
+    )
+    assert read_follow_up(quoted, catalogue)[0].comment == "modèle validé ; 2025"
+
+
+def test_the_example_campaign_tells_a_believable_story(catalogue, registry):
+    """Most commitments done, a few late; one CMAR without a signed COM."""
+    from conftest import EXAMPLE_CAMPAIGN
+
+    ref = EXAMPLE_CAMPAIGN / "referentiel"
+    follow = read_follow_up(ref / "suivi_jalons.csv", catalogue)
+    states = jalon_states(catalogue.jalons, follow, 2024)
+    done = sum(1 for s in states if s.status == "fait")
+    late = [s.jalon.code for s in states if s.late]
+    assert done > len(states) / 2 and 1 <= len(late) <= 6
+    signed = read_signatures(ref / "signatures_com.csv", registry)
+    assert len(signed) == 18 and [c for c, s in signed.items() if s.signed_on is None] == [
+        "CMAR-03"
+    ]
+    t = timetable(2023, read_calendar(ref / "calendrier_bilan.csv"), date(2024, 9, 1))
+    assert (t.state, t.met) == (SENT_ON_TIME, True)
+    assert read_appreciations(ref / "appreciations_prefet.csv", registry)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from cmacop.campaign.folder import init_campaign
@@ -56,11 +57,30 @@ def test_statut_table(processed_campaign, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "Campagne 2024 — date limite : 28 février 2025" in out
     assert "CMA Martinique" in out and "hors délai" in out
-    assert out.endswith(
+    assert (
         "19 transmis, 1 hors délai, 0 rejeté, 0 manquant ; 1 en retard.\n"
         f"Dernier traitement : {_moment(processed_campaign)}, 40 dépôts, code de sortie 0.\n"
         "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
+    ) in out
+    # Issue #12: the bilan's timetable (its state depends on today's date).
+    assert re.search(
+        r"Bilan 2024 : à transmettre au ministre avant le 1er juillet 2025 \(contrat, annexe I, "
+        r"note 4\) ; état : (à transmettre|en retard) — bureau élargi le 20 mai 2025, "
+        r"commission le 3 juin 2025\.\n$",
+        out,
     )
+
+
+def test_statut_gives_the_bilans_timetable(processed_campaign):
+    before = campaign_status(processed_campaign, today=date(2025, 6, 15)).bilan
+    assert before is not None and before.deadline == date(2025, 7, 1)
+    assert (before.state, before.met) == ("à transmettre", None)
+    after = campaign_status(processed_campaign, today=date(2025, 7, 1)).bilan
+    assert after is not None and (after.state, after.met) == ("en retard", False)
+    earlier = campaign_status(processed_campaign, year=2023, today=date(2025, 7, 1))
+    assert earlier.bilan is not None and earlier.bilan.sent_on == date(2024, 6, 27)
+    data = earlier.to_dict()["calendrier_bilan"]
+    assert (data["etat"], data["delai_respecte"]) == ("transmis dans le délai", True)
 
 
 def _moment(root):

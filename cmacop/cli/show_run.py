@@ -12,6 +12,7 @@ from cmacop.french import fmt_date, plural
 from cmacop.run.result import NO_DATA, WRITTEN, settling_text
 
 if TYPE_CHECKING:
+    from cmacop.cop.followup import Timetable
     from cmacop.run.result import ReportsOutcome, RunResult
     from cmacop.run.status import CampaignStatus
 
@@ -193,4 +194,16 @@ def status_summary(status: CampaignStatus) -> str:
     else:
         lines.append("Aucun traitement par « cmacop run » pour l'instant.")
     lines.append(reports_line(status.reports, status.year, status.root))
+    if status.bilan is not None:
+        lines.append(bilan_line(status.bilan))
     return "\n".join(lines) + "\n"
+
+
+def bilan_line(t: Timetable) -> str:
+    """« Bilan 2024 : à transmettre au ministre avant le 1er juillet 2025 … ; état : … »."""
+    steps = ", ".join(f"{s.step} le {fmt_date(s.on)}" for s in t.steps if s.on is not None)
+    return (
+        f"Bilan {t.year} : à transmettre au ministre avant le {fmt_date(t.deadline)} "
+        f"(contrat, annexe I, note 4) ; état : {t.state}"
+        f"{' — ' + steps if steps else ' — aucune étape datée (calendrier_bilan.csv)'}."
+    )

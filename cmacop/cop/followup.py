@@ -167,8 +167,18 @@ class _Line:
 
 
 def _lines(path: Path, columns: tuple[str, ...]) -> Iterable[_Line]:
-    for number, row in _table(path, columns).rows:
-        yield _Line(path, number, row)
+    table = _table(path, columns)
+    for number, row in table.rows:
+        line = _Line(path, number, row)
+        if row.get("__extra__", "").strip(";, \t"):
+            # Typically a comment holding the separator, not quoted: refuse rather than cut it.
+            raise line.fail(
+                None,
+                "plus de cellules que de colonnes dans l'en-tête",
+                f"Mettez entre guillemets un texte qui contient « {table.delimiter} » "
+                "(Excel le fait en enregistrant au format CSV).",
+            )
+        yield line
 
 
 def read_calendar(path: str | Path) -> tuple[CalendarStep, ...]:

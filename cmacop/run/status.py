@@ -16,6 +16,7 @@ from cmacop.campaign.config import Config
 from cmacop.campaign.settings import campaign_year, load_campaign
 from cmacop.campaign.statuses import NOT_RECORDED
 from cmacop.cop.contract import check_year
+from cmacop.cop.followup import Timetable, read_calendar, timetable
 from cmacop.run.record import latest_record, load_record
 from cmacop.run.result import ReportsOutcome, recorded_reports, relative
 from cmacop.run.state import MANIFEST_NAME, FileState, RunState
@@ -74,6 +75,8 @@ class CampaignStatus:
     # folder, cause, what to do) and, when it stopped, « interruption ».
     last_run: dict[str, Any] | None = None
     reports: ReportsOutcome | None = None
+    # The bilan of the year: before 1 July N + 1, its steps (calendrier_bilan.csv), met or not.
+    bilan: Timetable | None = None
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -92,6 +95,7 @@ class CampaignStatus:
             "chambres": [c.to_dict() for c in self.chambers],
             "dernier_traitement": self.last_run,
             "bilans": self.reports.to_dict() if self.reports else None,
+            "calendrier_bilan": self.bilan.to_dict() if self.bilan else None,
         }
 
 
@@ -161,6 +165,7 @@ def campaign_status(
         reports=recorded_reports(
             state.reports.get(year), year, relative(cfg.reports_dir(year), cfg.root)
         ),
+        bilan=bilan_timetable(cfg, year, today),
     )
 
 
@@ -196,3 +201,10 @@ def _warnings(cfg: Config, store: Any, year: int, registry: Any) -> dict[str, tu
         else:
             counts[sha] = (found + 1, justified)
     return counts
+
+
+def bilan_timetable(cfg: Config, year: int, today: date) -> Timetable:
+    """The bilan of ``year``'s timetable: its steps from the campaign's calendar file, if any."""
+    calendar = cfg.calendar_file
+    steps = read_calendar(calendar) if calendar is not None and calendar.is_file() else ()
+    return timetable(year, steps, today)
