@@ -74,6 +74,23 @@ def _clear_row(row: int) -> Callable[[Any], None]:
     return edit
 
 
+def _rate_catalogue(make: Any) -> Any:
+    """The catalogue with I1.4 counted as a rate (%), as an avenant could define one."""
+    import dataclasses
+
+    cat = make.catalogue
+    rates = tuple(
+        dataclasses.replace(i, unit="%") if i.code == "I1.4" else i for i in cat.indicators
+    )
+    return dataclasses.replace(cat, indicators=rates)
+
+
+def _rate_maker(make: Any, tmp: Path) -> Any:
+    from conftest import WorkbookMaker
+
+    return WorkbookMaker(tmp, _rate_catalogue(make), make.registry)
+
+
 def _percent_code(make: Any) -> str:
     return next(i.code for i in make.catalogue.impacts if i.unit == "%")
 
@@ -244,10 +261,30 @@ CASES = {
     "erreur Excel": Case(
         "E-VAL-008", lambda make, tmp: [make(values={"I1.4": "#DIV/0!"})], "Indicateurs!G5"
     ),
-    "pourcentage > 100": Case(
-        "E-VAL-009",
+    # Issue #12: an impact rate outside 0-100 % is a warning, never a rejection.
+    "taux d'impact > 100": Case(
+        "W-VAL-010",
         lambda make, tmp: [make(values={_percent_code(make): 150})],
         "Impact!G{row}",
+    ),
+    "taux d'impact négatif": Case(
+        "W-VAL-010",
+        lambda make, tmp: [make(values={_percent_code(make): -5})],
+        "Impact!G{row}",
+    ),
+    # A rate that counts in the attainment (an avenant may add one) is still an error.
+    "pourcentage > 100": Case(
+        "E-VAL-009",
+        lambda make, tmp: [_rate_maker(make, tmp)(values={"I1.4": 150})],
+        "Indicateurs!G5",
+        lambda make, tmp: {"catalogue": _rate_catalogue(make)},
+    ),
+    "montant d'impact pour 1 000 entreprises": Case(
+        "W-PLAUS-007",
+        lambda make, tmp: [make(values={"M2.3": 5_000_000})],
+        "Impact!G7",
+        lambda make, tmp: {"key": {"CMAR-84": 1000}},
+        "M2.3",
     ),
     "réalisé manquant": Case(
         "E-COMPL-001",

@@ -191,6 +191,20 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "(niveau pour 1 000 entreprises, médiane et MAD des chambres).",
         ),
         Setting(
+            "impact_max_euros",
+            "number",
+            "1000",
+            "Avertir d'un montant d'impact au-delà de tant d'euros par entreprise artisanale "
+            "de la chambre (clé de répartition).",
+        ),
+        Setting(
+            "impact_max_tco2e",
+            "number",
+            "1",
+            "Avertir d'un impact carbone au-delà de tant de tCO2e par entreprise artisanale "
+            "de la chambre.",
+        ),
+        Setting(
             "delai_stabilite",
             "int",
             60,
@@ -247,6 +261,8 @@ class Config:
     gap_tolerance: Decimal = Decimal("0.05")
     justifications_file: Path | None = None
     network_threshold: Decimal = Decimal("3.5")
+    impact_eur: Decimal = Decimal(1000)
+    impact_tco2e: Decimal = Decimal(1)
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
     source: Path | None = None
@@ -358,6 +374,8 @@ def load_config(path: str | Path | None = None) -> Config | None:
         change_max=k["variation_max"],
         gap_tolerance=k["tolerance_ecart"],
         network_threshold=k["seuil_reseau"],
+        impact_eur=k["impact_max_euros"],
+        impact_tco2e=k["impact_max_tco2e"],
         settle_seconds=k["delai_stabilite"],
         cap=cal["plafond_taux"],
         share_overrides=_share_overrides(path, cal["part_performance"]),

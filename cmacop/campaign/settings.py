@@ -94,6 +94,10 @@ class Thresholds:
     # A level per 1 000 enterprises whose robust z-score across the network is beyond this:
     # W-PLAUS-006 (Iglewicz and Hoaglin's usual 3,5; a cmacop default).
     network: float = 3.5
+    # An impact amount above this much per artisanal enterprise of the chamber (allocation
+    # key): W-PLAUS-007 (cmacop defaults, not the contract's).
+    impact_eur: float = 1000.0
+    impact_tco2e: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.high > 1:
@@ -122,6 +126,8 @@ def thresholds_of(cfg: Config) -> Thresholds:
         change=float(cfg.change_max),
         gap=float(cfg.gap_tolerance),
         network=float(cfg.network_threshold),
+        impact_eur=float(cfg.impact_eur),
+        impact_tco2e=float(cfg.impact_tco2e),
     )
 
 

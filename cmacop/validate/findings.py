@@ -61,7 +61,8 @@ _TITLES = {
     "E-VAL-006": "booléen (VRAI/FAUX) au lieu d'un nombre",
     "E-VAL-007": "formule non calculée : ouvrez et enregistrez le fichier dans Excel",
     "E-VAL-008": "erreur Excel (#DIV/0!, #REF!…) au lieu d'un nombre",
-    "E-VAL-009": "pourcentage hors de l'intervalle 0 à 100",
+    "E-VAL-009": "pourcentage hors de l'intervalle 0 à 100 (indicateur qui compte dans les taux)",
+    "W-VAL-010": "taux d'un indicateur d'impact hors de 0 à 100 % : accepté, écarté des chiffres du réseau",
     "E-COMPL-001": "réalisé manquant pour un indicateur qui a une cible",
     "E-COMPL-002": "identification incomplète (chambre, année, date de transmission)",
     "E-COHER-001": "règle « ne peut dépasser » du catalogue non respectée (ex. I1.2 > I1.1)",
@@ -73,6 +74,7 @@ _TITLES = {
     "W-PLAUS-004": "indicateur de stock en baisse",
     "W-PLAUS-005": "écart non justifié : réalisé inférieur à la cible de plus de 5 % (tolérance réglable) sans commentaire",
     "W-PLAUS-006": "valeur atypique au regard du réseau : niveau pour 1 000 entreprises loin de la médiane des chambres (écart robuste > 3,5)",
+    "W-PLAUS-007": "montant d'impact (€, tCO2e) invraisemblable pour la taille de la chambre",
     "W-DELAI-001": "transmis hors délai",
 }
 

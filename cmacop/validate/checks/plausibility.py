@@ -19,6 +19,56 @@ def check_plausibility(files: Iterable[FileCheck], ctx: Context) -> None:
             if record.value is not None and not fc.has_error(record.cell):
                 _against_target(fc, record, ctx)
                 _against_history(fc, record, ctx)
+                if record.indicator.impact:
+                    _impact(fc, record, ctx)
+
+
+# Units of impact amounts judged against the chamber's size, with the setting's threshold.
+_PER_FIRM = {"€": ("euros", "impact_eur"), "tCO2e": ("tCO2e", "impact_tco2e")}
+
+
+def _impact(fc: FileCheck, record: Record, ctx: Context) -> None:
+    """An impact rate outside 0-100 %; an impact amount implausible for the chamber's size.
+
+    Impact indicators are optional and outside the modulation: a warning, never a rejection;
+    the bilan leaves a rate outside 0-100 % out of the network's figure.
+    """
+    ind, value = record.indicator, record.value
+    assert value is not None
+    if ind.unit == "%":
+        if not 0 <= value <= 100:
+            fc.add(
+                "W-VAL-010",
+                f"taux d'impact hors de l'intervalle 0 à 100 % ({fmt_amount(value)})",
+                "Saisissez un pourcentage entre 0 et 100 (87,5 pour 87,5 %) ; la valeur est "
+                "acceptée mais écartée des chiffres du réseau.",
+                at=record.cell,
+                indicator=ind.code,
+                cause="{n} taux d'impact hors de l'intervalle 0 à 100 %",
+                detail=fmt_amount(value),
+            )
+        return
+    unit = _PER_FIRM.get(ind.unit)
+    firms = (ctx.key or {}).get(fc.chamber or "")
+    if unit is None or not firms:
+        return  # a count, or the chamber's size unknown (no allocation key)
+    name, setting = unit
+    limit = getattr(ctx.thresholds, setting)
+    per_firm = value / firms
+    if per_firm > limit:
+        fc.add(
+            "W-PLAUS-007",
+            f"montant d'impact invraisemblable pour la taille de la chambre : "
+            f"{fmt_amount(value)} {name} pour {fmt_amount(firms)} entreprises artisanales, soit "
+            f"{fmt_amount(round(per_firm, 2))} par entreprise (seuil : {fmt_amount(limit)})",
+            "Vérifiez l'unité (des euros, pas des milliers d'euros) et le périmètre "
+            "(les entreprises accompagnées ou l'échantillon) ; si la valeur est juste, "
+            "expliquez-la dans la colonne Commentaire.",
+            at=record.cell,
+            indicator=ind.code,
+            cause="{n} montants d'impact invraisemblables pour la taille de la chambre",
+            detail=f"{fmt_amount(round(per_firm, 2))} {name} par entreprise",
+        )
 
 
 def _against_target(fc: FileCheck, record: Record, ctx: Context) -> None:

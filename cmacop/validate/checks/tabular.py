@@ -98,6 +98,10 @@ def build_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
     whole: list[str] = []
     for ind in catalogue.all_indicators:
         rule = UNIT_RULES[ind.unit]
+        if ind.impact and ind.unit == "%":
+            # An impact rate outside 0-100 % is a warning (W-VAL-010, plausibility): an
+            # optional figure outside the modulation never rejects a chamber's bilan.
+            continue
         if rule.minimum is not None:
             by_minimum[rule.minimum].append(ind.code)
         if rule.maximum is not None:
