@@ -219,6 +219,132 @@ def write_reference(camp: Path, com: dict, cat: Catalogue) -> None:
         cents = apportion(int((cap - own_share) * 100), cmar)
         lines = ["chambre,montant"] + [f"{c},{Decimal(v) / 100:.2f}" for c, v in cents.items()]
         (ref / f"tfcma_{tax_year}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for name, text in BILAN_REFERENCES.items():
+        (ref / name).write_text(text, encoding="utf-8")
+
+
+# The bilan's own reference files (cop/followup.py): a believable story for the closing
+# team — the 2023 bilan sent in time, the 2024 one under way; most commitments of the
+# contract done, a few late; CMA Guyane's COM still unsigned; six préfets' appreciations.
+BILAN_REFERENCES = {
+    "calendrier_bilan.csv": """\
+annee;etape;date;commentaire
+2023;bureau élargi;16/05/2024;
+2023;commission;04/06/2024;commission des finances et de la performance
+2023;assemblée générale;20/06/2024;bilan adopté à l'unanimité
+2023;transmission au ministre;27/06/2024;courrier du président de CMA France
+2024;bureau élargi;20/05/2025;
+2024;commission;03/06/2025;commission des finances et de la performance
+""",
+    "suivi_jalons.csv": """\
+jalon;annee;statut;date;commentaire
+JP-a;2024;en cours;24/06/2024;part performance 2025 arrêtée par l'assemblée générale (42,5 %)
+JP-b;2023;en cours;;projet d'avenant sur les indicateurs d'impact en discussion avec la DGE
+JP-b;2024;en cours;12/03/2024;"projet d'avenant transmis à la DGE ; signature attendue"
+J1.1-a;2023;fait;03/04/2023;liste transmise par la DGE
+J1.1-b;2023;fait;31/05/2023;10 212 entreprises contactées
+J1.1-c;2023;fait;20/04/2023;webinaires de formation des conseillers environnement
+J1.1-d;2023;fait;15/12/2023;diagnostics et plans d'action partagés avec les autres opérateurs
+J1.1-e;2023;fait;15/12/2023;contacts et diagnostics achevés avec la phase 2
+J1.1-f;2024;fait;28/06/2024;appels de suivi à six mois réalisés
+J1.2-a;2024;en cours;;outil commun d'autodiagnostic des quatre opérateurs en recette
+J1.2-b;2024;non commencé;;
+J1.3-a;2023;fait;14/03/2023;webinaire des services de l'État sur les aides énergie
+J1.3-b;2024;non commencé;;aucune date proposée par les services de l'État
+J2.2-a;2024;fait;30/09/2024;Eco-Défis, Répar'acteurs et Imprim'Vert proposés dans les 18 CMAR
+J3.1-a;2023;fait;30/11/2023;152 conseillers activateurs France Num
+J3.1-b;2023;en cours;;19 structures sur 21 inscrites
+J3.1-b;2024;fait;15/03/2024;les 21 structures inscrites
+J3.2-a;2024;en cours;;"16 sites de CMAR sur 18 ; CMA Guyane et CMA Mayotte en refonte"
+J4.1-a;2023;fait;01/06/2023;groupe de travail installé par la DGE
+J4.1-b;2024;en cours;;"FAQ diffusée ; signe distinctif à l'étude"
+J4.1-c;2024;fait;01/02/2024;note de CMA France aux CMAR
+J5.1-a;2023;fait;01/01/2023;
+J5.2-a;2023;fait;30/06/2023;procédure de secours assurée jusqu'au 30 juin 2023
+J6.1-a;2024;en cours;;offre normée déployée dans 15 CMAR
+J6.1-b;2024;non commencé;;
+J6.3-a;2023;fait;09/02/2023;webinaire de la DGE sur l'entrepreneur individuel en difficulté
+J6.4-a;2024;fait;31/12/2024;
+J6.4-b;2024;en cours;;
+J6.7-a;2023;fait;01/03/2023;point de contact national désigné
+J6.7-b;2023;fait;10/10/2023;
+J6.7-b;2024;fait;19/11/2024;
+J6.7-c;2024;en cours;;référents désignés dans 14 régions
+J6.7-d;2024;fait;;
+J6.7-e;2023;fait;01/10/2023;
+J6.7-g;2024;en cours;;
+J7.2-a;2024;fait;11/04/2024;installation du think tank
+J7.4-a;2024;fait;08/03/2024;campagne nationale « Artisanes »
+J7.5-a;2024;fait;;
+J8.1-a;2023;fait;;un référent métiers d'art dans chaque CMAR
+J8.2-a;2023;fait;;données transmises en juin et en décembre
+J8.2-a;2024;fait;;données transmises en juin et en décembre
+J8.4-a;2024;en cours;;
+J8.5-a;2023;fait;;
+J8.5-a;2024;fait;;JEMA 2024 coordonnées par 17 CMAR, le conseil régional en Bretagne
+J9.1-a;2024;fait;;
+J9.3-a;2024;en cours;;12 conventions SRDEII sur 18
+J9.3-b;2024;fait;;
+J10.1-a;2023;fait;20/12/2023;
+J10.1-b;2023;fait;20/12/2023;12 CMA sur 21 dans SAP
+J10.1-c;2023;fait;30/09/2023;
+J10.1-d;2023;fait;30/06/2023;
+J10.1-e;2023;fait;31/10/2023;
+J10.1-f;2023;en cours;;
+J10.1-f;2024;fait;30/04/2024;annuaire unifié publié
+J10.1-g;2023;fait;15/12/2023;
+J10.1-h;2024;en cours;;"19 CMA sur 21 ; CMA Guyane et CMA Mayotte au premier semestre 2025"
+J10.1-i;2024;en cours;;modèle analytique validé, déploiement en 2025
+J10.1-j;2024;en cours;;interfaces avec SAP en recette
+J10.2-a;2024;en cours;;17 COM signées sur 18 (CMA Guyane)
+J10.2-b;2023;fait;29/02/2024;
+J10.2-b;2024;fait;14/03/2025;20 bilans transmis, dont 1 hors délai
+J10.3-a;2024;en cours;;
+J10.4-a;2024;fait;;
+J11.1-a;2024;en cours;;
+J12.1-a;2024;fait;;
+J13.1-a;2023;fait;30/06/2023;plans de mutualisations signés dans les 18 régions
+J13.1-b;2023;fait;30/06/2023;
+J13.2-a;2024;fait;23/05/2024;convention CMA France – Bpifrance signée
+J13.2-b;2024;en cours;;convention en discussion
+J13.3-a;2024;en cours;;
+JA1-a;2023;fait;27/06/2024;
+JA1-a;2024;en cours;;"bureau élargi et commission tenus ; assemblée générale le 24 juin 2025"
+JA1-b;2023;fait;;consolidation par cmacop
+JA1-c;2023;fait;;appréciations reçues des 18 préfets de région
+JA1-c;2024;en cours;;4 appréciations reçues
+""",
+    "signatures_com.csv": """\
+chambre;date_signature;commentaire
+CMAR-84;29/06/2023;
+CMAR-27;06/07/2023;
+CMAR-53;04/07/2023;
+CMAR-24;30/06/2023;
+CMAR-94;12/09/2023;signée après la session de l'assemblée de Corse
+CMAR-44;05/07/2023;
+CMAR-32;28/06/2023;
+CMAR-11;30/06/2023;
+CMAR-28;11/07/2023;
+CMAR-75;03/07/2023;
+CMAR-76;07/07/2023;
+CMAR-52;30/06/2023;
+CMAR-93;10/07/2023;
+CMAR-01;19/10/2023;
+CMAR-02;14/11/2023;
+CMAR-03;;"en cours de négociation avec la préfecture de région ; signature prévue en 2025"
+CMAR-04;26/09/2023;
+CMAR-06;08/02/2024;
+""",
+    "appreciations_prefet.csv": """\
+chambre;annee;date;appreciation
+CMAR-84;2023;18/04/2024;"Bilan complet et étayé ; les écarts sur la transition numérique sont expliqués."
+CMAR-03;2023;22/05/2024;"Résultats en net retrait sur les axes 1 à 3 ; un plan de redressement est attendu avec la signature de la COM."
+CMAR-53;2024;02/04/2025;"Bilan sincère et documenté ; les retards sur les territoires engagés sont justifiés et un rattrapage est programmé."
+CMAR-84;2024;15/04/2025;"Objectifs atteints sur la plupart des indicateurs ; l'effort sur les médiations de l'apprentissage est à poursuivre."
+CMAR-03;2024;06/05/2025;"La situation reste préoccupante sur la transition écologique et le numérique ; la COM n'est toujours pas signée."
+CMAR-06;2024;28/04/2025;"Progrès réels sur l'entrepreneuriat ; les résultats du numérique restent très en deçà des cibles."
+""",
+}
 
 
 def build_campaign(cat: Catalogue, rng: random.Random) -> dict:

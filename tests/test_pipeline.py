@@ -107,6 +107,11 @@ def test_manifest_lets_a_modulation_be_rederived(consolidated_campaign, results,
         "cibles de COM": ref / "cibles_com.csv",
         "clé de répartition": ref / "cle_repartition.csv",
         "base TFCMA 2025": ref / "tfcma_2025.csv",
+        # Issue #12: the bilan's own reference files, when the campaign has them.
+        "calendrier des bilans": ref / "calendrier_bilan.csv",
+        "suivi des jalons": ref / "suivi_jalons.csv",
+        "signatures des COM": ref / "signatures_com.csv",
+        "appréciations des préfets": ref / "appreciations_prefet.csv",
     }
     assert {f["role"]: f["sha256"] for f in manifest["fichiers_entree"]} == {
         role: sha(path) for role, path in expected.items()
