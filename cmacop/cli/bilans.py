@@ -56,17 +56,17 @@ def report_cmd(
             "--format",
             "-f",
             help="Formats, séparés par des virgules : md, html, xlsx, pdf (pdf : extension "
-            "cmacop[pdf]). Par défaut : « bilans.formats » de la campagne, sinon md,html,xlsx.",
+            "cmacop\\[pdf]). Par défaut : « bilans.formats » de la campagne, sinon md,html,xlsx.",
         ),
     ] = None,
     ranking: Annotated[
-        bool | None,
+        bool,
         typer.Option(
-            "--classement/--sans-classement",
-            help="Ajoute (ou retire) le rang des CMAR par taux global ; le contrat ne demande "
-            "aucun classement. Par défaut : « bilans.classement » de la campagne, sinon sans.",
+            "--classement",
+            help="Ajoute le rang des CMAR par taux global (le contrat ne demande aucun "
+            "classement). Par défaut : « bilans.classement » de la campagne, sinon sans.",
         ),
-    ] = None,
+    ] = False,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -107,7 +107,7 @@ def report_cmd(
             formats=formats,
             out_dir=out,
             generated_on=_date(when) or date.today(),
-            ranking=ranking,
+            ranking=True if ranking else None,  # without the flag: the campaign's setting
         )
     except PdfUnavailable as exc:  # the other formats are written: list them, then say why
         if exc.written is not None:
