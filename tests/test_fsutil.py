@@ -143,3 +143,20 @@ def test_a_library_failure_the_disk_does_not_explain_is_left_as_it_is(tmp_path):
     with pytest.raises(ValueError, match="un vrai bogue"):
         write_with(tmp_path / "x.parquet", writer)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_error_reported_at_the_batch_flush_is_raised(tmp_path, monkeypatch):
+    """A network share that reports a full disk only when flushed: the batch is not done."""
+    import ctypes
+    import errno
+
+    from cmacop.files import fsutil
+
+    def failing(fd):
+        ctypes.set_errno(errno.ENOSPC)
+        return -1
+
+    monkeypatch.setattr(fsutil, "_syncfs", lambda: failing)
+    with pytest.raises(OSError) as caught:
+        fsutil.flush_to_disk(tmp_path)
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(tmp_path)

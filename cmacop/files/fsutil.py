@@ -113,18 +113,35 @@ def write_bytes_atomic(target: Path, data: bytes, *, durable: bool = True) -> No
 
 def flush_to_disk(folder: Path) -> None:
     """Force what was written on ``folder``'s file system to disk: one call for a batch of
-    non-durable writes (Linux ``syncfs``, that file system only; elsewhere ``sync``)."""
+    non-durable writes (Linux ``syncfs``, that file system only; elsewhere ``sync``).
+
+    A write error the file system reports only now (a full or failing network share)
+    raises :class:`OSError`, as the ``fsync`` of each file would have: the caller then
+    records nothing of the batch as done.
+    """
     syncfs = _syncfs()
     if syncfs is not None:
-        with contextlib.suppress(OSError):
+        try:
             fd = os.open(folder, os.O_RDONLY)
+        except OSError:
+            fd = -1  # the folder cannot be opened: fall back to sync below
+        if fd >= 0:
             try:
                 if syncfs(fd) == 0:
                     return
+                code = _last_errno()
             finally:
                 os.close(fd)
+            if code not in (0, errno.ENOSYS):
+                raise OSError(code, os.strerror(code), str(folder))
     if hasattr(os, "sync"):
         os.sync()
+
+
+def _last_errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
 
 
 @functools.cache
