@@ -593,7 +593,7 @@ def test_the_log_holds_each_rejected_files_first_errors_with_their_cells(
     run_campaign(processed_campaign, year=NO_BILANS)
     (line,) = [x for x in log_lines(processed_campaign) if "rejeté : " in x]
     assert line.endswith(
-        "rejeté : depot/2024/COM_2024_CMAR-53_v2.xlsx — 1 erreur, 6 avertissements — "
+        "rejeté : depot/2024/COM_2024_CMAR-53_v2.xlsx — 1 erreur, 7 avertissements — "
         "Indicateurs!G2 E-VAL-001 texte « NC » au lieu d'un nombre"
     ), line
 

@@ -374,6 +374,8 @@ def test_each_bad_input_gives_its_code_at_its_cell(name, make_workbook, tmp_path
     finding = next(f for f in report.findings if (f.code, f.location) == (case.code, location))
     assert finding.severity == (ERROR if case.code.startswith("E-") else WARNING)
     assert finding.message and finding.hint
+    # Advice is the chamber's: never a cmacop command (the controller's goes to ``command``).
+    assert all("cmacop" not in (f.hint or "") for f in report.findings), name
     if case.indicator:
         assert finding.indicator == case.indicator
     assert report.exit_code == (1 if finding.is_error else 0)

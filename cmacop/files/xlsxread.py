@@ -50,7 +50,7 @@ _XSTRING_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 _AFTER_MERGE = frozenset(("conditionalFormatting", "cfRule", "dataValidations"))
 _AFTER_MERGE |= {"dataValidation", "hyperlinks", "hyperlink"}
 _REBUILD_HINT = "Ouvrez-le dans Excel et enregistrez-le à nouveau au format .xlsx."
-_TEMPLATE_HINT = "Repartez du modèle vierge généré par cmacop template."
+_TEMPLATE_HINT = "Repartez du modèle vierge de l'année, à demander à CMA France."
 
 
 class EncryptedWorkbookError(InputFileError):

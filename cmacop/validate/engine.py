@@ -395,7 +395,7 @@ def _read(fc: FileCheck) -> bytes | None:
         fc.add(
             "E-STRUCT-001",
             "format non pris en charge : enregistrez le fichier au format .xlsx",
-            "Formats acceptés : .xlsx ou .xlsm (modèle cmacop), .csv (format long).",
+            "Formats acceptés : .xlsx ou .xlsm (le modèle de CMA France), .csv (format long).",
             value=path.suffix or "(sans extension)",
         )
     else:

@@ -108,7 +108,7 @@ def read_submission(path: str | Path, data: bytes | None = None) -> Submission:
         return _from_csv(path, data)
     raise InputFileError(
         f"{path.name} : format non pris en charge : enregistrez le fichier au format .xlsx",
-        hint="Formats acceptés : .xlsx, .xlsm (modèle cmacop) ou .csv (format long).",
+        hint="Formats acceptés : .xlsx, .xlsm (le modèle de CMA France) ou .csv (format long).",
     )
 
 
