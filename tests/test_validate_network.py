@@ -126,3 +126,20 @@ def test_a_value_with_an_error_is_not_compared(make_workbook, value):
     )
     report = validate_paths(paths, key=dict.fromkeys(CHAMBERS, 1000))
     assert "W-PLAUS-006" not in [f.code for f in report.findings]
+
+
+def test_consolidate_compares_with_the_network(make_workbook, tmp_path):
+    """consolidate (and run, through it): the key of the campaign gives the comparison."""
+    from cmacop.consolidate.year import consolidate_paths
+
+    paths = _network(make_workbook)
+    key = tmp_path / "cle.csv"
+    key.write_text("chambre,entreprises\n" + "".join(f"{c},1000\n" for c in CHAMBERS), "utf-8")
+    result = consolidate_paths(paths, year=2024, store=tmp_path / "store", key=key)
+    found = [
+        (f.chamber, x.code, x.cell)
+        for f in result.files
+        for x in f.findings
+        if x.code == "W-PLAUS-006"
+    ]
+    assert found == [("CMAR-75", "W-PLAUS-006", "G4")]

@@ -245,6 +245,7 @@ def consolidate_paths(
             year=year,
             settings=checked,
             history=history,
+            enterprises=s.allocation_key(registry),
             feedback_dir=feedback_dir,
             feedback_root=feedback_root,
             catalogue=catalogue,

@@ -210,6 +210,7 @@ def validate_paths(
     key: str | Path | Mapping[str, int] | None = None,
     history: str | Path | Mapping[TargetKey, float] | None = None,
     justifications: str | Path | Mapping[Any, str] | None = None,
+    enterprises: Mapping[str, int] | None = None,
     strict: bool = False,
     feedback_dir: str | Path | None = None,
     feedback_root: str | Path | None = None,
@@ -230,7 +231,8 @@ def validate_paths(
     file is written there (in the same sub-folder as the file's under
     ``feedback_root``, when given). ``justifications`` (``referentiel/justifications.csv``
     of the campaign by default, or the texts already read) mark the warnings a chamber
-    has explained: shown « justifié », no longer counted as open. Files modified less than the settling delay ago
+    has explained: shown « justifié », no longer counted as open. ``enterprises``: the
+    allocation key of the comparison across the network, when ``key`` is not given. Files modified less than the settling delay ago
     (still copying) are skipped; a :class:`Source` is taken as it was read.
     """
     from cmacop.validate.checks.history import load_history
@@ -258,6 +260,7 @@ def validate_paths(
         key=s.allocation_key(reg),
         history=past,
         thresholds=s.thresholds,
+        enterprises=enterprises,
     )
     out = Path(feedback_dir) if feedback_dir is not None else None
     items: list[Path | Source] = []
@@ -273,7 +276,7 @@ def validate_paths(
     check_versions(compared)
     check_tabular(compared, cat)
     check_plausibility(compared, ctx)
-    if ctx.key:  # outliers across the network need the allocation key
+    if ctx.key or ctx.enterprises:  # outliers across the network need the allocation key
         from cmacop.validate.checks.network import check_network
 
         check_network(compared, ctx)

@@ -35,6 +35,8 @@ class Context:
     key: Mapping[str, int] | None = None  # --key: allocation key of the derived targets
     history: Mapping[TargetKey, float] = field(default_factory=dict)  # --history
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # The allocation key the network comparison uses (W-PLAUS-006): ``key`` by default.
+    enterprises: Mapping[str, int] | None = None
     _targets: dict[int, dict[str, dict[str, int | None]]] = field(default_factory=dict, repr=False)
 
     @cached_property

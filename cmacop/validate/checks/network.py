@@ -141,7 +141,8 @@ def check_network(files: Iterable[FileCheck], ctx: Context) -> None:
     consolidation folder, as ``consolidate`` and ``run`` do), with the values of the files
     checked in place of their chamber's: without a store, the files checked together.
     """
-    if not ctx.key:
+    key = ctx.enterprises if ctx.enterprises is not None else ctx.key
+    if not key:
         return
     current: dict[tuple[int, str], FileCheck] = {
         (fc.year, fc.chamber): fc
@@ -164,7 +165,7 @@ def check_network(files: Iterable[FileCheck], ctx: Context) -> None:
     for year in years:
         mine = {chamber: fc for (y, chamber), fc in current.items() if y == year}
         found = network_outliers(
-            network[year], ctx.key, ctx.catalogue, only=set(mine),
+            network[year], key, ctx.catalogue, only=set(mine),
             threshold=ctx.thresholds.network,
         )  # fmt: skip
         for outlier in found:
