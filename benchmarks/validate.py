@@ -81,8 +81,10 @@ def _time(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     cpu, start = _cpu(), time.perf_counter()
     proc = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        sys.exit(f"échec de {' '.join(command[:2])} : {proc.stderr.decode(errors='replace')}")
+    stderr = proc.stderr.decode(errors="replace")
+    # 1 is « invalid data found »; a tool that is not installed also exits 1 (python -m).
+    if proc.returncode not in (0, 1) or "No module named" in stderr:
+        sys.exit(f"échec de {' '.join(command[:2])} : {stderr}")
     return elapsed, _cpu() - cpu
 
 
