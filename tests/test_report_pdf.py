@@ -140,3 +140,27 @@ def test_pdf_in_the_campaigns_formats(consolidated_campaign, tmp_path, monkeypat
     )
     result = build_report(config=campaign, chambers=["CMAR-53"], generated_on=DAY)
     assert {d.fmt for d in result.documents} == {"md"}
+
+
+def test_the_nightly_run_publishes_the_other_formats_without_weasyprint(campaign, monkeypatch):
+    """pdf in [bilans] formats and no WeasyPrint: cmacop run warns in its journal and
+    publishes the other formats, never fails the night for it."""
+    from cmacop.run.nightly import run_campaign
+
+    def missing():
+        raise PdfUnavailable(
+            "export PDF impossible : la bibliothèque WeasyPrint n'est pas installée"
+        )
+
+    monkeypatch.setattr(pdf_module, "_weasyprint", missing)
+    toml = campaign / "cmacop.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('formats = "md,html,xlsx"', 'formats = "md,pdf"'),
+        encoding="utf-8",
+    )
+    result = run_campaign(campaign, today=DAY)
+    assert result.exit_code == 0
+    bilans = campaign / "bilans" / "2024"
+    assert (bilans / "bilan_cop_2024.md").is_file() and not list(bilans.rglob("*.pdf"))
+    log = (campaign / "journal" / "cmacop.log").read_text(encoding="utf-8")
+    assert "bilans 2024 sans PDF : export PDF impossible" in log and "cmacop[pdf]" in log

@@ -61,9 +61,10 @@ def network_baseline(indicator: Indicator) -> int | None:
     """The indicator's baseline when it is a figure of the CMA network, else None.
 
     The catalogue marks a baseline that is not the network's (I3.2: four operators,
-    footnote 2 of the contract); an indicator without baseline has none.
+    footnote 2 of the contract: ``resultat_connu_comparable = false``, issue #11's field,
+    read here as soon as the catalogue has it); an indicator without baseline has none.
     """
-    if getattr(indicator, "baseline_not_network", False):
+    if not getattr(indicator, "baseline_comparable", True):
         return None
     return indicator.baseline
 
