@@ -33,6 +33,7 @@ _LAZY = {
     "init_campaign": "cmacop.campaign.folder",
     "run_campaign": "cmacop.run.nightly",
     "campaign_status": "cmacop.run.status",
+    "remind_chambers": "cmacop.run.reminders",
     "load_catalogue": "cmacop.cop.catalogue",
     "load_registry": "cmacop.cop.registry",
     "Settings": "cmacop.campaign.settings",

@@ -189,3 +189,14 @@ def french_csv(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> bytes:
     for row in rows:
         writer.writerow([_french_cell(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")
+
+
+def days_left(count: int) -> str:
+    """Days before a date: ``dans 12 jours``, ``demain``, ``aujourd'hui``, ``passée depuis 3 jours``."""
+    if count > 1:
+        return f"dans {count} jours"
+    if count == 1:
+        return "demain"
+    if count == 0:
+        return "aujourd'hui"
+    return f"passée depuis {plural(-count, 'jour')}"

@@ -17,6 +17,7 @@ from cmacop.run.journal import Journal
 NOTHING_NEW = (
     "Rien de nouveau : 40 fichiers déjà traités.\n"
     "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
+    "Tableau de bord : campagne/tableau_de_bord.html\n"  # issue 14: where to look, each run
 )
 
 
@@ -57,7 +58,7 @@ def test_statut_json_output_is_the_twins_to_dict(processed_campaign, monkeypatch
     assert capsys.readouterr().out == to_json(seen[0].to_dict())
 
 
-def test_nothing_new_says_so_in_two_lines(processed_campaign, capsys):
+def test_nothing_new_says_so_in_three_lines(processed_campaign, capsys):
     main(["run", "--config", str(processed_campaign)])
     assert capsys.readouterr() == (NOTHING_NEW, "")
 
@@ -65,7 +66,7 @@ def test_nothing_new_says_so_in_two_lines(processed_campaign, capsys):
 def test_inside_the_campaign_folder_no_option_is_needed(processed_campaign, monkeypatch, capsys):
     monkeypatch.chdir(processed_campaign)
     main(["run"])
-    assert capsys.readouterr().out == NOTHING_NEW.replace("campagne/bilans", "bilans")
+    assert capsys.readouterr().out == NOTHING_NEW.replace("campagne/", "")
 
 
 def test_paths_outside_the_current_folder_are_absolute(processed_campaign, monkeypatch, capsys):
@@ -74,7 +75,7 @@ def test_paths_outside_the_current_folder_are_absolute(processed_campaign, monke
     monkeypatch.chdir(elsewhere)
     main(["run", "--config", str(processed_campaign)])
     assert capsys.readouterr().out == NOTHING_NEW.replace(
-        "campagne/bilans", f"{processed_campaign.resolve()}/bilans"
+        "campagne/", f"{processed_campaign.resolve()}/"
     )
 
 
@@ -117,6 +118,7 @@ def test_the_table_lists_the_files_processed(processed_campaign, revise, capsys)
     assert out.endswith(
         "1 dépôt traité : 1 accepté, 0 rejeté ; 40 déjà traités auparavant.\n"
         "Bilans 2024 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
+        "Tableau de bord : campagne/tableau_de_bord.html\n"
     )
 
 
@@ -134,6 +136,7 @@ def test_another_year_gets_its_own_bilans(processed_campaign, capsys):
     main(["run", "--config", str(processed_campaign), "--year", "2023", "--date", "2025-06-16"])
     assert capsys.readouterr().out.endswith(
         "Bilans 2023 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2023/.\n"
+        "Tableau de bord : campagne/tableau_de_bord.html\n"
     )
     assert (processed_campaign / "bilans" / "2023" / "bilan_cop_2023.md").is_file()
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
+
+import pytest
 
 from cmacop.campaign.folder import init_campaign
 from cmacop.cli import main
@@ -99,4 +101,100 @@ def test_statut_of_an_earlier_year(processed_campaign):
     status = campaign_status(processed_campaign, year=2023, today=AFTER_DEADLINE)
     assert status.deadline == date(2024, 2, 29)
     assert all(c.last_file and c.last_file.startswith("depot/2023/") for c in status.chambers)
-    assert status.reports is None  # no run wrote the bilans 2023
+    # Issue 14: the data are there and no bilan is: « non établis (lancez cmacop report) »,
+    # no longer « aucun bilan de COM accepté ».
+    assert status.reports is not None and status.reports.state == "non établis"
+
+
+# --------------------------------------------------------------------------- always right
+
+
+def test_a_campaign_consolidated_without_run_shows_its_files(consolidated_campaign, capsys):
+    """Issue 14: after « cmacop consolidate » alone, statut read « — » for every chamber."""
+    status = campaign_status(consolidated_campaign, today=AFTER_DEADLINE)
+    assert status.source == "dépôt" and status.last_run is None
+    row = next(c for c in status.chambers if c.chamber == "CMAR-84")
+    assert row.last_file == "depot/2024/COM_2024_CMAR-84.xlsx"
+    assert row.received is not None and row.received.astimezone().date() == date(2025, 2, 4)
+    assert (row.last_valid, row.verdict, row.errors) == (True, "accepté", 0)
+    assert all(c.last_file for c in status.chambers)
+    assert status.reports is not None and status.reports.state == "non établis"
+    main(["statut", "--config", str(consolidated_campaign)])
+    out = capsys.readouterr().out
+    assert "Bilans 2024 non établis (lancez cmacop report).\n" in out
+    assert "aucun bilan de COM 2024 accepté" not in out
+
+
+def test_bilans_written_by_hand_are_seen(consolidated_campaign, tmp_path):
+    import shutil
+
+    from cmacop.render import build_report
+
+    camp = tmp_path / "campagne"
+    shutil.copytree(consolidated_campaign, camp)
+    build_report(config=camp, formats="md", generated_on=date(2025, 6, 2))
+    status = campaign_status(camp, today=AFTER_DEADLINE)
+    assert status.reports is not None and status.reports.state == "établis par cmacop report"
+    assert "bilans/2024/bilan_cop_2024.md" in status.reports.files
+
+
+def test_a_run_in_progress_is_shown(processed_campaign, capsys):
+    import json
+    import os
+    import socket
+
+    lock = processed_campaign / ".cmacop-run.lock"
+    lock.write_text(
+        json.dumps(
+            {"pid": os.getpid(), "hote": socket.gethostname(), "commande": "run",
+             "depuis": "2025-03-03T02:14:05+01:00", "jeton": "x"}
+        ),
+        encoding="utf-8",
+    )  # fmt: skip
+    status = campaign_status(processed_campaign, today=AFTER_DEADLINE)
+    assert status.running is not None and status.running["pid"] == os.getpid()
+    main(["statut", "--config", str(processed_campaign)])
+    when = datetime.fromisoformat("2025-03-03T02:14:05+01:00").astimezone()
+    assert (
+        f"Passage en cours depuis {when:%H:%M}, pid {os.getpid()} sur {socket.gethostname()}.\n"
+        in capsys.readouterr().out
+    )
+    lock.write_text(lock.read_text("utf-8").replace(str(os.getpid()), "999999999"), "utf-8")
+    assert campaign_status(processed_campaign, today=AFTER_DEADLINE).running is None  # dead
+
+
+@pytest.mark.parametrize(
+    ("today", "left"),
+    [(date(2025, 2, 16), (12, 134)), (date(2025, 2, 28), (0, 122)), (date(2025, 3, 2), (-2, 120))],
+)
+def test_legal_dates_and_days_left(processed_campaign, today, left):
+    status = campaign_status(processed_campaign, today=today)
+    chambers, minister = status.dates
+    assert (chambers.day, minister.day) == (date(2025, 2, 28), date(2025, 6, 30))
+    assert (chambers.days_left, minister.days_left) == left
+    assert "R. 323-24" in chambers.source and "annexe I" in minister.source
+    assert status.to_dict()["dates_legales"][0]["jours_restants"] == left[0]
+
+
+def test_statut_says_the_dates_in_french(processed_campaign, capsys):
+    from cmacop.cli.show_run import status_summary
+
+    text = status_summary(campaign_status(processed_campaign, today=date(2025, 2, 16)))
+    assert text.startswith(
+        "Transmission des bilans de COM 2024 par les chambres : 28 février 2025, dans 12 jours "
+        "(code de l'artisanat, art. R. 323-24 ; COP 2023-2027, objectif 10.2).\n"
+        "Bilan 2024 consolidé au ministre (avant le 1er juillet 2025) : 30 juin 2025, dans "
+        "134 jours (COP 2023-2027, objectif 10.2 et annexe I, note 4).\n"
+    )
+
+
+def test_statut_html_writes_the_dashboard(processed_campaign, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(processed_campaign.parent)
+    page = processed_campaign / "tableau_de_bord.html"
+    page.unlink()
+    main(["statut", "--config", str(processed_campaign), "--format", "html"])
+    assert capsys.readouterr().out == "Tableau de bord écrit : campagne/tableau_de_bord.html\n"
+    assert "par cmacop statut" in page.read_text(encoding="utf-8")
+    elsewhere = tmp_path / "ailleurs.html"
+    main(["statut", "--config", str(processed_campaign), "-f", "html", "--sortie", str(elsewhere)])
+    assert elsewhere.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

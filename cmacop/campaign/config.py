@@ -35,6 +35,13 @@ from cmacop.campaign.layout import (
     STORE_DIR,
     TARGETS_FILE,
 )
+from cmacop.campaign.notifications import (
+    DEFAULT_PORTS,
+    PASSWORD_ENV,
+    SECURITIES,
+    STARTTLS,
+    Notifications,
+)
 from cmacop.errors import CmacopError, folder_error, library_error_text
 
 
@@ -234,7 +241,29 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "fichiers_conserves", "int", 5, "Nombre de fichiers journaux conservés après rotation."
         ),
     ),
+    # Off while smtp_hote is empty; see docs/administrateur.md.
+    "notifications": (
+        Setting("smtp_hote", "str", "", "Serveur de courriel ; vide : aucun courriel envoyé."),
+        Setting(
+            "smtp_port",
+            "int",
+            None,
+            "Port ; par défaut : 25 (aucune), 587 (starttls) ou 465 (ssl).",
+        ),
+        Setting("smtp_securite", "choice", STARTTLS, "« aucune », « starttls » ou « ssl »."),
+        Setting("smtp_utilisateur", "str", "", "Vide : pas d'authentification."),
+        Setting(
+            "smtp_mot_de_passe_env",
+            "text",
+            PASSWORD_ENV,
+            "Variable d'environnement qui contient le mot de passe (jamais écrit ici).",
+        ),
+        Setting("expediteur", "str", "", "Adresse d'expédition des courriels."),
+        Setting("copie", "list", [], "Adresses en copie de chaque envoi."),
+        Setting("envoyer_accuses", "bool", True, "Envoyer chaque accusé de réception."),
+    ),
 }
+CHOICES = {("notifications", "smtp_securite"): SECURITIES}
 
 
 @dataclass(frozen=True)
@@ -274,6 +303,7 @@ class Config:
     appreciations_file: Path | None = None
     report_formats: str = DEFAULT_REPORT_FORMATS
     ranking: bool = False
+    notifications: Notifications | None = None  # None: no email is sent
 
     def base_file(self, results_year: int) -> Path:
         """The TFCMA base of the tax year that results of ``results_year`` modulate."""
@@ -298,10 +328,15 @@ def render_default_config(year: int | None) -> str:
     ]
     for section, settings in SCHEMA.items():
         lines += ["", f"[{section}]"]
+        if section == "notifications":
+            lines += [
+                "# Accusés de réception et relances par courriel : désactivés tant que",
+                "# smtp_hote est vide (exemple : docs/administrateur.md).",
+            ]
         for s in settings:
             lines.append(f"# {s.doc}")
             value = year if (section, s.key) == ("campagne", "annee") else s.default
-            if value is None or value == {}:
+            if value is None or value == {} or section == "notifications":
                 lines.append(f"# {s.key} = {_toml_value(s, value)}")
             else:
                 lines.append(f"{s.key} = {_toml_value(s, value)}")
@@ -311,10 +346,12 @@ def render_default_config(year: int | None) -> str:
 def _toml_value(setting: Setting, value: Any) -> str:
     if setting.kind == "table":
         return "{ }"
+    if setting.kind == "list":
+        return "[" + ", ".join(f'"{v}"' for v in value) + "]"
     if setting.kind == "bool":
         return "true" if value else "false"
     if value is None:
-        return "2024"
+        return "587" if setting.key == "smtp_port" else "2024"
     if setting.kind in ("int", "number"):
         return str(value)
     return f'"{value}"'
@@ -391,6 +428,7 @@ def load_config(path: str | Path | None = None) -> Config | None:
         appreciations_file=root / r["appreciations_prefet"],
         report_formats=b["formats"],
         ranking=b["classement"],
+        notifications=_notifications(path, values["notifications"]),
     )
 
 
@@ -456,9 +494,50 @@ def _coerce(path: Path, section: str, s: Setting, value: Any) -> Any:
         if not isinstance(value, str) or not value.strip():
             raise fail("un texte non vide")
         return value
+    if s.kind == "str":
+        if not isinstance(value, str):
+            raise fail("un texte")
+        return value.strip()
+    if s.kind == "choice":
+        choices = CHOICES[section, s.key]
+        if value not in choices:
+            raise fail(" ou ".join(f"« {c} »" for c in choices))
+        return value
+    if s.kind == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail('une liste de textes, ex. ["a@exemple.fr"]')
+        return [v.strip() for v in value if v.strip()]
     if not isinstance(value, Mapping):
         raise fail("une table { clé = valeur }")
     return dict(value)
+
+
+def _notifications(path: Path, n: Mapping[str, Any]) -> Notifications | None:
+    """``[notifications]`` checked; None when no server is named (nothing is sent)."""
+    if not n["smtp_hote"]:
+        return None
+    from cmacop.cop.referentiel import is_email
+
+    for address in [n["expediteur"], *n["copie"]]:
+        if not is_email(address):
+            key = "expediteur" if address == n["expediteur"] else "copie"
+            raise ConfigError(
+                f"{path.name} : « notifications.{key} » : « {address} » n'est pas une adresse "
+                "de courriel",
+                hint="Avec smtp_hote renseigné, expediteur est obligatoire (ex. "
+                '"cop@cma-france.fr").',
+            )
+    security = n["smtp_securite"]
+    return Notifications(
+        host=n["smtp_hote"],
+        port=n["smtp_port"] if n["smtp_port"] is not None else DEFAULT_PORTS[security],
+        security=security,
+        user=n["smtp_utilisateur"],
+        password_env=n["smtp_mot_de_passe_env"],
+        sender=n["expediteur"],
+        copy=tuple(n["copie"]),
+        send_receipts=n["envoyer_accuses"],
+    )
 
 
 def _share_overrides(path: Path, table: Mapping[str, Any]) -> dict[int, Decimal]:

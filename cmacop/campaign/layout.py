@@ -48,6 +48,7 @@ RUN_LOCK = ".cmacop-run.lock"
 RUN_MANIFEST = ".cmacop-run.json"
 LOG_FILE = "cmacop.log"
 RUN_RECORD = "derniere_execution.json"  # the last run's record, beside the journal
+DASHBOARD_FILE = "tableau_de_bord.html"  # rewritten by each run at the campaign's root
 
 # Written beside a chamber's file in retours/<année>/.
 FEEDBACK_SUFFIX = "_controle.xlsx"  # the annotated copy

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -160,10 +161,18 @@ def run_cmd(
         raise typer.Exit(result.exit_code)
 
 
+class StatusFormat(StrEnum):
+    table = "table"
+    json = "json"
+    html = "html"
+
+
 @app.command(
     "statut",
     epilog=examples(
-        "cmacop statut --config examples/campagne", "cmacop statut --year 2024 --format json"
+        "cmacop statut --config examples/campagne",
+        "cmacop statut --year 2024 --format json",
+        "cmacop statut --format html --sortie /tmp/tableau_de_bord.html",
     ),
 )
 def statut_cmd(
@@ -173,17 +182,88 @@ def statut_cmd(
         typer.Option("--year", "-a", help="Année de la campagne. Par défaut : « campagne.annee »."),
     ] = None,
     fmt: Annotated[
-        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
-    ] = ResultFormat.table,
+        StatusFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Sortie : table, json, ou html (écrit le tableau de bord de la campagne).",
+        ),
+    ] = StatusFormat.table,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--sortie",
+            "-o",
+            help="Avec --format html : le fichier à écrire. Par défaut : tableau_de_bord.html "
+            "à la racine de la campagne.",
+        ),
+    ] = None,
 ) -> None:
-    """Affiche où en est chaque chambre : dernier fichier reçu, validité, retard, dernier changement."""
+    """Affiche où en est chaque chambre : dernier fichier reçu, validité, retard, échéances, bilans."""
     from cmacop.run.status import campaign_status
 
     status = campaign_status(config, year=year)
-    if fmt is ResultFormat.json:
+    if fmt is StatusFormat.json:
         _json(status.to_dict())
+    elif fmt is StatusFormat.html:
+        from datetime import UTC, datetime
+
+        from cmacop.cli.common import openable
+        from cmacop.run.dashboard import write_dashboard
+
+        written = write_dashboard(status, datetime.now(UTC), path=out, by="cmacop statut")
+        _out(f"Tableau de bord écrit : {openable(Path.cwd(), written)}\n")
     else:
         from cmacop.cli.show_run import status_summary, status_table
 
         _print(status_table(status))
         _out(status_summary(status))
+
+
+@app.command(
+    "relancer",
+    epilog=examples(
+        "cmacop relancer --essai",
+        "cmacop relancer --jours 7 --config /mnt/partage/cop/campagne",
+        "cmacop relancer --year 2024 --jours 1 --format json",
+    ),
+)
+def relancer_cmd(
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", "-a", help="Année de la campagne. Par défaut : « campagne.annee »."),
+    ] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--jours",
+            "-j",
+            help="Relancer à partir de ce nombre de jours avant la date limite (une fois par "
+            "chambre et par nombre de jours).",
+        ),
+    ] = 7,
+    trial: Annotated[
+        bool,
+        typer.Option(
+            "--essai", help="Affiche les courriels qui partiraient, sans rien envoyer ni écrire."
+        ),
+    ] = False,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Sortie : table ou json.")
+    ] = ResultFormat.table,
+) -> None:
+    """Relance par courriel les chambres sans bilan accepté, quelques jours avant la date limite."""
+    from cmacop.run.reminders import remind_chambers
+
+    result = remind_chambers(config, year=year, days=days, trial=trial)
+    if fmt is ResultFormat.json:
+        _json(result.to_dict())
+    else:
+        from cmacop.cli.show_run import reminder_lines, reminder_table
+
+        if result.reminders:
+            _print(reminder_table(result))
+        _out(reminder_lines(result))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)

@@ -13,6 +13,7 @@ from cmacop.run.result import NO_DATA, WRITTEN, settling_text
 
 if TYPE_CHECKING:
     from cmacop.cop.followup import Timetable
+    from cmacop.run.reminders import ReminderResult
     from cmacop.run.result import ReportsOutcome, RunResult
     from cmacop.run.status import CampaignStatus
 
@@ -25,10 +26,16 @@ def _moment(value: datetime | None) -> str | None:
 
 
 def reports_line(reports: ReportsOutcome | None, year: int, root: Path) -> str:
+    from cmacop.run.status import BY_HAND, NOT_WRITTEN
+
     if reports is None or reports.state == NO_DATA:
         return f"Bilans {year} non établis : aucun bilan de COM {year} accepté."
+    if reports.state == NOT_WRITTEN:
+        return f"Bilans {year} non établis (lancez cmacop report)."
     when = fmt_date(reports.generated_on) if reports.generated_on else "—"
-    verb = "établis" if reports.state == WRITTEN else "à jour, établis"
+    verb = {WRITTEN: "établis", BY_HAND: "établis par cmacop report"}.get(
+        reports.state, "à jour, établis"
+    )
     folder = openable(root, reports.folder)
     return (
         f"Bilans {year} {verb} le {when} : {plural(len(reports.files), 'fichier')} dans {folder}/."
@@ -65,6 +72,18 @@ def run_summary(result: RunResult) -> str:
     for left in result.unreadable:
         lines.append(f"Illisible : {openable(deposit, left.key)} — {left.reason}")
     lines.append(reports_line(result.reports, result.year, root))
+    mail = result.mail
+    if mail is not None and mail.error is not None:
+        lines.append(
+            f"Courriels : {plural(len(mail.failed), 'en attente')} ({mail.error}), renvoyés au "
+            "prochain passage."
+        )
+    elif mail is not None and (mail.sent or mail.failed):
+        sent = plural(len(mail.sent), "envoyé")
+        waiting = f", {plural(len(mail.failed), 'en attente')}" if mail.failed else ""
+        lines.append(f"Courriels : {sent}{waiting}.")
+    if result.dashboard:
+        lines.append(f"Tableau de bord : {openable(root, result.dashboard)}")
     return "\n".join(lines) + "\n"
 
 
@@ -145,6 +164,7 @@ def status_table(status: CampaignStatus) -> Any:
             "En retard",
             "Dernier fichier reçu",
             "Reçu le",
+            "Déclaré le",
             "Valide",
             "Avertissements",
             "Dernier changement",
@@ -157,6 +177,7 @@ def status_table(status: CampaignStatus) -> Any:
                 yes_no(c.late),
                 openable(status.root, c.last_file),
                 _moment(c.received),
+                fmt_date(c.sent_on) if c.sent_on and c.last_file == c.in_force else None,
                 yes_no(c.last_valid),
                 _warnings(c.warnings, c.justified) if c.last_file else None,
                 _moment(c.last_change),
@@ -166,10 +187,27 @@ def status_table(status: CampaignStatus) -> Any:
     )
 
 
+def _days(count: int) -> str:
+    from cmacop.french import days_left
+
+    return days_left(count)
+
+
 def status_summary(status: CampaignStatus) -> str:
     counts = status.counts()
-    parts = [f"{counts.get(s, 0)} {s}" for s in COMPLETENESS]
-    lines = [f"{', '.join(parts)} ; {counts['en retard']} en retard."]
+    lines = []
+    for d in status.dates:
+        lines.append(f"{d.label} : {fmt_date(d.day)}, {_days(d.days_left)} ({d.source}).")
+    invariable = {"transmis", "hors délai"}  # « 2 transmis », « 2 hors délai »
+    parts = [plural(counts.get(s, 0), s, s if s in invariable else None) for s in COMPLETENESS]
+    lines.append(f"{', '.join(parts)} ; {counts['en retard']} en retard.")
+    if status.copying:
+        lines.append(
+            f"{plural(len(status.copying), 'fichier')} en cours de copie, repris au prochain "
+            "passage."
+        )
+    if status.running:
+        lines.append(running_line(status.running) + ".")
     run = status.last_run
     if run:
         when = _moment(datetime.fromisoformat(run["debut"]))
@@ -191,11 +229,78 @@ def status_summary(status: CampaignStatus) -> str:
             lines.append(f"À faire — {problem.get('etape')} : {problem.get('cause')}.")
             if problem.get("conseil"):
                 lines.append(f"  → {problem['conseil']}")
+    elif status.runs:
+        last = status.runs[-1]
+        lines.append(
+            f"Dernier passage de « cmacop run » : {_moment(last.start)}, code de sortie "
+            f"{last.exit_code}."
+        )
     else:
         lines.append("Aucun traitement par « cmacop run » pour l'instant.")
     lines.append(reports_line(status.reports, status.year, status.root))
     if status.bilan is not None:
         lines.append(bilan_line(status.bilan))
+    for subject, error, _ in status.mail_waiting:
+        lines.append(f"Courriel en attente ({error}) : {subject}")
+    return "\n".join(lines) + "\n"
+
+
+def running_line(holder: dict[str, Any]) -> str:
+    """« Passage en cours depuis 02:14, pid 4121 sur srv-partage »."""
+    since = holder.get("depuis")
+    when = f"{datetime.fromisoformat(since).astimezone():%H:%M}" if since else "une heure inconnue"
+    return f"Passage en cours depuis {when}, pid {holder.get('pid')} sur {holder.get('hote')}"
+
+
+def reminder_table(result: ReminderResult) -> Any:
+    return rich_table(
+        f"Relances — bilans de COM {result.year}, date limite : {fmt_date(result.deadline)}",
+        ["Chambre", "Nom", "Statut", "À", "État"],
+        [
+            [
+                r.chamber,
+                r.name,
+                r.status,
+                ", ".join(r.message.to) if r.message else None,
+                f"{r.state} ({r.detail})" if r.detail else r.state,
+            ]
+            for r in result.reminders
+        ],
+    )
+
+
+def reminder_lines(result: ReminderResult) -> str:
+    """The messages themselves (``--essai``), then one line of what was done."""
+    from cmacop.run.reminders import NOT_YET, TO_SEND
+
+    lines = []
+    if result.trial and result.due:
+        for r in result.reminders:
+            if r.message is None:
+                continue
+            m = r.message
+            lines += [f"À : {', '.join(m.to)}"]
+            if m.cc:
+                lines.append(f"Copie : {', '.join(m.cc)}")
+            lines += [f"Objet : {m.subject}", "", m.body.rstrip("\n"), "", "-" * 40]
+    if not result.reminders:
+        lines.append(
+            f"Aucune chambre à relancer : chaque chambre a un bilan de COM {result.year} accepté."
+        )
+    elif not result.due:
+        lines.append(
+            f"Rien à envoyer avant le {fmt_date(result.starts_on)} ({result.days} jours avant la "
+            f"date limite du {fmt_date(result.deadline)})."
+        )
+    else:
+        counts: dict[str, int] = {}
+        for r in result.reminders:
+            counts[r.state] = counts.get(r.state, 0) + 1
+        done = ", ".join(f"{n} {state}" for state, n in counts.items() if state != NOT_YET)
+        trial = " (essai : rien n'a été envoyé)" if TO_SEND in counts else ""
+        lines.append(f"Relances : {done}{trial}.")
+    if result.error:
+        lines.append(f"Serveur de courriel inutilisable : {result.error} ; relancez plus tard.")
     return "\n".join(lines) + "\n"
 
 

@@ -9,6 +9,7 @@ then committed in the store's order (deposits last).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,6 +114,8 @@ class YearTables:
         self._read = read
         self._stored = dict(read)  # the partitions as they are on disk (under the lock)
         self._deposits: list[Row] = read[DEPOSITS].to_dicts()
+        # The files (name and content) the store held before this consolidation.
+        self._seen = {(r["fichier"], r["sha256"]) for r in self._deposits}
         # Rows of the files recorded in this run: each key's rows replace the stored
         # ones, in the order they were last replaced (a dict keeps insertion order).
         self._data: dict[str, Rows] = {}  # by chamber
@@ -268,6 +271,12 @@ class YearTables:
         (same chamber, same SHA-256) changes nothing but its findings.
         ``rows``: the file's rows, when :meth:`apply_all` built them.
         """
+        outcome = self._apply(result, name, rows)
+        if (name, result.sha256) in self._seen:
+            return replace(outcome, seen_before=True)
+        return outcome
+
+    def _apply(self, result: FileResult, name: str, rows: Rows | None = None) -> FileOutcome:
         chamber, sha, findings = result.chamber, result.sha256, findings_of(result)
         if not self._acceptable(result) or chamber is None:
             if sha is not None:  # an unreadable file has nothing to record but its listing

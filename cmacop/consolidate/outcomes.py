@@ -61,6 +61,8 @@ class FileOutcome:
     findings: tuple[FileFinding, ...]
     replaced_sha256: str | None = None
     error: str | None = None  # not recorded (« non traité »): why
+    # The store held this very file (name and content) before: checked again, nothing new.
+    seen_before: bool = False
 
     @property
     def errors(self) -> int:

@@ -84,6 +84,9 @@ class Catalogue:
     deadline_month: int
     source: Path | None = field(default=None, compare=False)
     jalons: tuple[Jalon, ...] = ()  # the contract's dated or checkable commitments
+    # The consolidated bilan goes to the minister before the 1st of this month of N + 1
+    # (COP, 10.2 and annex I, note 4). Not part of the fingerprint: templates do not show it.
+    report_month: int = 7
 
     @property
     def version(self) -> str:
@@ -343,13 +346,12 @@ def _load(path: Path) -> Catalogue:
             raise entry.fail(f"la part doit être comprise entre 0 et 1 ({share[year]})")
     if not share:
         raise DataFileError(f"{path.name} : table [part_performance] absente ou vide")
-    deadline = _Reader(path, "[calendrier]", raw.get("calendrier", {})).get(
-        "mois_limite_depot", int
-    )
-    if not 1 <= deadline <= 12:
-        raise DataFileError(
-            f"{path.name}, [calendrier] : mois_limite_depot doit être entre 1 et 12"
-        )
+    calendar = _Reader(path, "[calendrier]", raw.get("calendrier", {}))
+    deadline = calendar.get("mois_limite_depot", int)
+    report_month = calendar.get("mois_bilan_ministre", int, required=False) or 7
+    for key, month in (("mois_limite_depot", deadline), ("mois_bilan_ministre", report_month)):
+        if not 1 <= month <= 12:
+            raise DataFileError(f"{path.name}, [calendrier] : {key} doit être entre 1 et 12")
 
     for pos, ind in enumerate(impacts):
         if ind.sample is not None and (
@@ -379,6 +381,7 @@ def _load(path: Path) -> Catalogue:
         deadline_month=deadline,
         source=path,
         jalons=jalons,
+        report_month=report_month,
     )
 
 

@@ -10,8 +10,9 @@ Every file is written atomically.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,8 @@ class ReportResult:
     documents: tuple[ReportFile, ...]
     data_files: tuple[Path, ...] = ()  # the machine files of ``cmacop compute``
     modulated: bool = True  # False: no TFCMA base, the modulation is « non calculée »
+    # The network's rate per axis (the dashboard shows them): (axis, short title, rate).
+    axis_rates: tuple[tuple[int, str, Fraction | None], ...] = field(default=(), compare=False)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -257,6 +260,11 @@ def build_report(
                 s.year, out, generated_on, done.documents, tuple(data_files), done.modulated
             ),
         ) from None
+    titles = {a.number: a.short_title for a in catalogue.axes}
+    rates = tuple(
+        (r.axis, titles.get(r.axis, str(r.axis)), None if r.no_indicator else r.rate)
+        for r in results.attainment.network_axes
+    )
     return ReportResult(
-        s.year, out, generated_on, result.documents, tuple(data_files), result.modulated
+        s.year, out, generated_on, result.documents, tuple(data_files), result.modulated, rates
     )

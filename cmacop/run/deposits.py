@@ -206,3 +206,33 @@ def declared_sent_on(sub: Submission | None) -> date | None:
     from cmacop.validate.checks.identity import sent_on_of
 
     return sent_on_of(sub)
+
+
+def batches(items: list[Fresh]) -> list[list[Fresh]]:
+    """Each chamber's versions in the order of :func:`~cmacop.validate.versions.version_order`
+    (date of transmission, then modification time), its n-th version in batch n: the
+    current version is consolidated last and replaces the others, as ``cmacop validate``
+    reports them. Versions nothing tells apart share a batch, where validation rejects
+    them all (``E-IDENT-004``), as ``cmacop validate`` does.
+    """
+    from cmacop.validate.versions import Version, version_order
+
+    batches: list[list[Fresh]] = [[]]
+    # Arrival order (date, then name) inside a batch, as the deposits were listed.
+    arrival = sorted(items, key=lambda f: (f.candidate.mtime_ns, f.candidate.key))
+    by_chamber: dict[str, list[Fresh]] = {}
+    for item in arrival:
+        if item.chamber is None:
+            # Files whose chamber cannot be told go together in the first batch: they
+            # cannot be duplicates of one another for validation either.
+            batches[0].append(item)
+        else:
+            by_chamber.setdefault(item.chamber, []).append(item)
+    for versions in by_chamber.values():
+        order = version_order(versions, lambda f: Version(f.sent_on, f.candidate.mtime_ns))
+        for n, same in enumerate(order):
+            while len(batches) <= n:
+                batches.append([])
+            batches[n].extend(same)
+    rank = {id(item): i for i, item in enumerate(arrival)}
+    return [sorted(b, key=lambda f: rank[id(f)]) for b in batches if b]

@@ -53,6 +53,9 @@ from cmacop.run.deposits import (
     read_stable,
     scan_deposit,
 )
+from cmacop.run.deposits import (
+    batches as batches_of,
+)
 from cmacop.run.journal import Journal
 from cmacop.run.lock import (
     KILL_ENV,
@@ -118,12 +121,20 @@ def run_campaign(
     check_year(year)  # a mistyped year is refused before the campaign is looked for
     cfg = load_campaign(config)
     year = campaign_year(cfg, year)
+    today = today or date.today()
+    started = datetime.now(UTC)
     with Journal(cfg.log_dir, max_bytes=cfg.log_max_bytes, backups=cfg.log_backups) as log:
         current: _Pass | None = None
+
+        def failed(message: str, code: int) -> None:
+            from cmacop.run.wrapup import record_failure
+
+            record_failure(cfg, year, today, log, started, message, code, cfg.store / MANIFEST_NAME)
+
         try:
             check_layout(cfg)
             with fault_injection(), run_lock(cfg.root, on_stale=lambda h: _stale(log, h)):
-                current = _Pass(cfg, year, today or date.today(), log, progress)
+                current = _Pass(cfg, year, today, log, progress)
                 return current.run()
         except RunLockedError as exc:
             log.warning(_line(exc))
@@ -134,6 +145,7 @@ def run_campaign(
             log.error(_line(error))
             if current is not None:
                 current.record_stop(error, problem)
+            failed(error.message, error.exit_code)
             raise error from None
         except KeyboardInterrupt:
             log.error("exécution interrompue (Ctrl-C) : la prochaine reprendra le travail")
@@ -142,11 +154,13 @@ def run_campaign(
             translated = boundary_error(exc)  # a library's failure the drive explains
             if translated is None:
                 log.error(f"erreur interne inattendue ({type(exc).__name__} : {exc})")
+                failed(f"erreur interne inattendue ({type(exc).__name__})", 70)
                 raise
             error, problem = stopped(cfg, current.step if current else None, translated)
             log.error(_line(error))
             if current is not None:
                 current.record_stop(error, problem)
+            failed(error.message, error.exit_code)
             raise error from exc
 
 
@@ -222,7 +236,7 @@ class _Pass:
                 f", bilans {self.year} {state}"
                 + (f", {plural(len(pending), 'fichier')} en attente" if pending else "")
             )
-            return replace(result, finished=datetime.now(UTC), reports=reports)
+            return self._wrap_up(replace(result, finished=datetime.now(UTC), reports=reports))
         log.info(
             "début du traitement : "
             f"{plural(len(fresh), 'fichier nouveau ou modifié', 'fichiers nouveaux ou modifiés')}, "
@@ -261,7 +275,13 @@ class _Pass:
                 f"à faire : {plural(len(result.all_problems), 'problème')} à corriger sur le lecteur "
                 "partagé (lignes ERREUR ci-dessus) ; le prochain passage reprendra le reste"
             )
-        return result
+        return self._wrap_up(result)
+
+    def _wrap_up(self, result: RunResult) -> RunResult:
+        """Emails, history, dashboard (``wrapup.py``): never a reason for the run to fail."""
+        from cmacop.run.wrapup import wrap_up
+
+        return wrap_up(self.cfg, result, self.log, today=self.today, steps=self.steps)
 
     def _reports(self) -> ReportsOutcome | None:
         """The bilans of the campaign year, rebuilt when due; a write failure is a problem
@@ -379,7 +399,7 @@ class _Pass:
         out = self.done
         done, total = 0, len(fresh)
         years = sorted({f.candidate.year for f in fresh})
-        plan = {year: _batches([f for f in fresh if f.candidate.year == year]) for year in years}
+        plan = {year: batches_of([f for f in fresh if f.candidate.year == year]) for year in years}
         outputs = assign_outputs(self.cfg, self.state, self.steps.rel, fresh)
         fresh.clear()
         for year in sorted(set(self.state.stale_exports) - set(years)):
@@ -451,6 +471,7 @@ class _Pass:
                 contact=report.contact,
                 replaced=report.replaced,
                 problem=report.problem.line() if report.problem else None,
+                justified=report.justified,
             )
             reports.append((report, item))
         self.state.save(self.manifest)
@@ -465,33 +486,3 @@ HELD = (
     "attend le dépôt précédent de la même chambre, non traité ce soir (voir le journal) : "
     "repris au prochain passage"
 )
-
-
-def _batches(items: list[Fresh]) -> list[list[Fresh]]:
-    """Each chamber's versions in the order of :func:`~cmacop.validate.versions.version_order`
-    (date of transmission, then modification time), its n-th version in batch n: the
-    current version is consolidated last and replaces the others, as ``cmacop validate``
-    reports them. Versions nothing tells apart share a batch, where validation rejects
-    them all (``E-IDENT-004``), as ``cmacop validate`` does.
-    """
-    from cmacop.validate.versions import Version, version_order
-
-    batches: list[list[Fresh]] = [[]]
-    # Arrival order (date, then name) inside a batch, as the deposits were listed.
-    arrival = sorted(items, key=lambda f: (f.candidate.mtime_ns, f.candidate.key))
-    by_chamber: dict[str, list[Fresh]] = {}
-    for item in arrival:
-        if item.chamber is None:
-            # Files whose chamber cannot be told go together in the first batch: they
-            # cannot be duplicates of one another for validation either.
-            batches[0].append(item)
-        else:
-            by_chamber.setdefault(item.chamber, []).append(item)
-    for versions in by_chamber.values():
-        order = version_order(versions, lambda f: Version(f.sent_on, f.candidate.mtime_ns))
-        for n, same in enumerate(order):
-            while len(batches) <= n:
-                batches.append([])
-            batches[n].extend(same)
-    rank = {id(item): i for i, item in enumerate(arrival)}
-    return [sorted(b, key=lambda f: rank[id(f)]) for b in batches if b]

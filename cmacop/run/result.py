@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.statuses import ACCEPTED_OUTCOMES, NOT_RECORDED, REJECTED
 from cmacop.errors import CmacopError
 from cmacop.french import plural
 from cmacop.run.deposits import Left
 from cmacop.run.state import ReportState
+
+if TYPE_CHECKING:
+    from cmacop.run.mail import MailOutcome
 
 # States of the bilans after a run.
 WRITTEN = "établis"
@@ -77,6 +80,7 @@ class FileReport:
     checked: datetime | None = None  # the run that checked it
     contact: str | None = None  # the workbook's « Courriel du contact »
     problem: Problem | None = None  # an output that could not be written
+    seen_before: bool = False  # the store held this file already (a re-check): no new accusé
 
     @property
     def accepted(self) -> bool:
@@ -145,6 +149,8 @@ class RunResult:
     log: str | None = None  # the run's journal, relative to the campaign folder
     # What the run could not do besides the files' outputs (bilans, accusés to rewrite).
     problems: tuple[Problem, ...] = ()
+    mail: MailOutcome | None = None  # the emails of this run (None: [notifications] off)
+    dashboard: str | None = None  # tableau_de_bord.html, relative to the campaign folder
 
     @property
     def rejected(self) -> tuple[FileReport, ...]:
@@ -184,6 +190,8 @@ class RunResult:
             "en_attente_derriere_un_depot_non_traite": [x.to_dict() for x in self.held],
             "delai_stabilite": self.settle_seconds,
             "journal": self.log,
+            "tableau_de_bord": self.dashboard,
+            "courriels": self.mail.to_dict() if self.mail is not None else None,
             "illisibles": [x.to_dict() for x in self.unreadable],
             "ignores": [x.to_dict() for x in self.ignored],
             "bilans": self.reports.to_dict() if self.reports else None,

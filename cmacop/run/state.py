@@ -50,6 +50,7 @@ class FileState:
     # An output that could not be written (the line the journal holds): the next run
     # takes the file again (« non traité ») or writes its missing accusé.
     problem: str | None = None
+    justified: int = 0  # warnings explained in referentiel/justifications.csv
 
     @property
     def accepted(self) -> bool:
@@ -63,6 +64,8 @@ class ReportState:
     fingerprint: str
     files: list[str] = field(default_factory=list)  # relative to the campaign folder
     generated_on: str | None = None
+    # The network's attainment per axis: [{"axe", "titre", "taux", "poids"}] (rates as text).
+    axes: list[dict[str, Any]] | None = None
 
 
 @dataclass
@@ -72,6 +75,8 @@ class RunState:
     last_run: dict[str, Any] | None = None
     # Years whose store exports wait for the last batch of a run that was interrupted.
     stale_exports: list[int] = field(default_factory=list)
+    # Per year, where each chamber stands as last read from the store (run/standing.py).
+    standing: dict[int, dict[str, Any]] = field(default_factory=dict)
     damaged: bool = False  # the file existed but could not be used
 
     @classmethod
@@ -90,6 +95,7 @@ class RunState:
                 reports={int(k): ReportState(**v) for k, v in raw["bilans"].items()},
                 last_run=raw.get("derniere_execution"),
                 stale_exports=[int(y) for y in raw.get("exports_a_refaire", [])],
+                standing={int(k): v for k, v in raw.get("situation", {}).items()},
             )
         except (AttributeError, KeyError, TypeError, ValueError):
             return cls(damaged=True)
@@ -119,6 +125,10 @@ class RunState:
             _value(self.last_run, 1),
             ',\n "exports_a_refaire": ',
             _value(sorted(self.stale_exports), 1),
+        ]
+        if self.standing:
+            out += [',\n "situation": ', _value({str(k): v for k, v in self.standing.items()}, 1)]
+        out += [
             "\n}\n",
         ]
         return "".join(out)

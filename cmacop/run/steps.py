@@ -327,6 +327,7 @@ class Steps:
                 checked=self.started,
                 contact=contacts.get(checked.path),
                 problem=problem,
+                seen_before=outcome.seen_before,
             )
             self._log_verdict(report, outcome, kept)
             out.append((report, checked.path))
@@ -449,6 +450,7 @@ class Steps:
             self.state.reports[year] = ReportState(current)
             self.log.info(f"bilans {year} non établis : aucun bilan de COM {year} accepté")
             return ReportsOutcome(year, NO_DATA, self.rel(final))
+        from cmacop.compute.attainment import rate_str
         from cmacop.render import build_report
         from cmacop.render.pdf import PdfUnavailable
 
@@ -471,7 +473,11 @@ class Steps:
                 moved.append(self.rel(target))
         finally:  # nothing half-built left on the drive
             shutil.rmtree(staging, ignore_errors=True)
-        self.state.reports[year] = ReportState(current, moved, today.isoformat())
+        axes = [
+            {"axe": axis, "titre": title, "taux": rate_str(rate)}
+            for axis, title, rate in result.axis_rates
+        ]
+        self.state.reports[year] = ReportState(current, moved, today.isoformat(), axes)
         self.log.info(f"bilans {year} établis ({len(moved)} fichiers dans {self.rel(final)})")
         return ReportsOutcome(year, WRITTEN, self.rel(final), tuple(moved), today)
 
