@@ -88,11 +88,16 @@ def server():
     s.stop()
 
 
-def configure(root: Path, port: int, *, user: str = "", extra: str = "") -> None:
+def notifications(root: Path, settings: str) -> None:
+    """Fill the ``[notifications]`` section ``cmacop init`` writes commented out."""
     config = root / "cmacop.toml"
     text = config.read_text(encoding="utf-8")
-    text += (
-        "\n[notifications]\n"
+    assert text.count("[notifications]\n") == 1
+    config.write_text(text.replace("[notifications]\n", "[notifications]\n" + settings), "utf-8")
+
+
+def configure(root: Path, port: int, *, user: str = "", extra: str = "") -> None:
+    settings = (
         'smtp_hote = "127.0.0.1"\n'
         f"smtp_port = {port}\n"
         'smtp_securite = "aucune"\n'
@@ -102,7 +107,7 @@ def configure(root: Path, port: int, *, user: str = "", extra: str = "") -> None
         'copie = ["suivi-cop@cma-france.example"]\n'
         "envoyer_accuses = true\n" + extra
     )
-    config.write_text(text, encoding="utf-8")
+    notifications(root, settings)
     (root / "referentiel" / "contacts.csv").write_text(
         "chambre,courriel\nCM-MOSELLE,bilan@cm-moselle.example\nCMAR-84,controle@cmar-84.example\n",
         encoding="utf-8",
@@ -300,12 +305,7 @@ def test_the_run_summary_says_what_was_sent(mail_campaign, server, revise, capsy
 def test_a_wrong_notifications_setting_names_the_key(processed_campaign, extra, message):
     from cmacop.campaign.config import ConfigError, load_config
 
-    config = processed_campaign / "cmacop.toml"
-    config.write_text(
-        config.read_text("utf-8") + '\n[notifications]\nsmtp_hote = "x"\n'
-        'expediteur = "a@b.fr"\n' + extra,
-        "utf-8",
-    )
+    notifications(processed_campaign, 'smtp_hote = "x"\nexpediteur = "a@b.fr"\n' + extra)
     with pytest.raises(ConfigError) as info:
         load_config(processed_campaign)
     assert message in info.value.message
