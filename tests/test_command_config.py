@@ -17,6 +17,7 @@ import pytest
 from cmacop.campaign.config import ConfigError
 from cmacop.campaign.settings import Settings, command_settings
 from cmacop.cli import main
+from cmacop.cop.catalogue import load_catalogue
 from cmacop.errors import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +29,10 @@ SETTINGS = {
     'cle = "referentiel/cle_repartition.csv"': 'cle = "refs/cle.csv"',
     'base_tfcma = "referentiel/tfcma_{annee_taxe}.csv"': 'base_tfcma = "refs/base_{annee_taxe}.csv"',
     "plausibilite_min = 0.10": "plausibilite_min = 0.95",
-    "plafond_taux = 1": "plafond_taux = 1.2",
+    'regles = "referentiel/regles.toml"': 'regles = "refs/decisions.toml"',
 }
+# CMA France's decisions of that campaign (regles.toml, moved to refs/): the cap off its default.
+DECISIONS = '[modulation]\nplafond_taux = "1.2"\ndecision = "Bureau de CMA France du 3 mars 2025"\n'
 # CMAR-84's 2024 workbook carries 879 for I1.3: the campaign's targets file says 880.
 CHANGED_TARGET = ("CMAR-84,2024,I1.3,879", "CMAR-84,2024,I1.3,880")
 
@@ -63,6 +66,7 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(source / "cle_repartition.csv", refs / "cle.csv")
     for tax_year in (2024, 2025):
         shutil.copy(source / f"tfcma_{tax_year}.csv", refs / f"base_{tax_year}.csv")
+    (refs / "decisions.toml").write_text(DECISIONS, encoding="utf-8")
     return root
 
 
@@ -298,6 +302,7 @@ def test_settings_complete_the_options_from_the_file(fresh):
         root / "refs" / "base_2025.csv",
         root / "publies" / "2024",
     )
-    assert s.cap == Decimal("1.2") and s.settle_seconds == 0  # the example campaign sets 0
+    assert s.rules == root / "refs" / "decisions.toml" and s.settle_seconds == 0  # example: 0
+    assert s.decisions(load_catalogue()).modulation["plafond_taux"].value == Decimal("1.2")
     assert s.thresholds is not None and s.thresholds.low == 0.95
     assert command_settings(fresh, year=2028).base is None  # no base_2029.csv: optional

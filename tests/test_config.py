@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from cmacop.campaign.config import CONFIG_FILE, ConfigError, load_config
 from cmacop.campaign.folder import init_campaign
 from cmacop.cli import app
+from cmacop.cop.catalogue import load_catalogue
+from cmacop.cop.rulesfile import load_decisions
 from cmacop.errors import UsageError
 
 
@@ -33,7 +35,12 @@ def test_init_creates_the_layout_and_a_loadable_config(tmp_path):
     assert config.deposit_dir(2025) == root.resolve() / "depot" / "2025"
     assert config.base_file(2024) == root.resolve() / "referentiel" / "tfcma_2025.csv"
     assert config.plausibility_max == Decimal(3)
-    assert config.cap == Decimal(1)
+    assert config.rules_file == root.resolve() / "referentiel" / "regles.toml"
+    assert config.avenants_dir == root.resolve() / "referentiel" / "avenants"
+    assert config.avenants_dir.is_dir()
+    # A rules file with every key commented: nothing is decided, each rule is a default.
+    decisions = load_decisions(config.rules_file, load_catalogue())
+    assert (decisions.modulation, decisions.shares) == ({}, {})
 
 
 def test_init_never_overwrites(tmp_path):
@@ -130,11 +137,13 @@ def test_defaults_apply_to_an_empty_file(tmp_path):
         ),
         (
             "[calcul]\npart_performance = { 2026 = 1.5 }\n",
-            "« calcul.part_performance.2026 » doit être entre 0 et 1",
+            "« calcul.part_performance » n'est plus un réglage de cmacop.toml : c'est une "
+            "décision de CMA France, qui s'inscrit désormais dans le fichier des règles "
+            "referentiel/regles.toml (« referentiel.regles »)",
         ),
         (
             '[calcul]\npoids_indicateurs = { "I1.3" = -2 }\n',
-            "« calcul.poids_indicateurs.I1.3 » doit être un nombre positif",
+            "« calcul.poids_indicateurs » n'est plus un réglage de cmacop.toml",
         ),
         ("[campagne\n", "fichier TOML illisible"),
     ],
@@ -147,15 +156,28 @@ def test_wrong_settings_name_the_key(tmp_path, text, message):
     assert info.value.exit_code == 4
 
 
-def test_overrides_are_read(tmp_path):
-    (tmp_path / CONFIG_FILE).write_text(
-        '[calcul]\nplafond_taux = 1.2\npart_performance = { 2026 = "0.45" }\npoids_indicateurs = { "I1.3" = 2 }\n',
-        encoding="utf-8",
-    )
-    config = load_config(tmp_path)
-    assert config.cap == Decimal("1.2")
-    assert config.share_overrides == {2026: Decimal("0.45")}
-    assert config.weights == {"I1.3": Decimal(2)}
+@pytest.mark.parametrize(
+    ("line", "example"),
+    [
+        ("plafond_taux = 1.2", 'plafond_taux = "1"'),
+        ('part_performance = { 2026 = "0.45" }', "[part_performance.2026]"),
+        ('poids_indicateurs = { "I1.3" = 2 }', 'poids_indicateurs = { "I1.3" = 2 }'),
+    ],
+)
+def test_the_decisions_of_an_old_calcul_section_are_sent_to_the_rules_file(tmp_path, line, example):
+    """The issue moves [calcul]'s decisions to regles.toml: an old cmacop.toml that still has
+    one is refused, with the new place and an example of how to write it there."""
+    (tmp_path / CONFIG_FILE).write_text(f"[calcul]\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert "referentiel/regles.toml" in str(info.value)
+    assert example in info.value.hint
+    assert 'decision = "…"' in info.value.hint
+
+
+def test_an_empty_calcul_section_is_harmless(tmp_path):
+    (tmp_path / CONFIG_FILE).write_text("[calcul]\n", encoding="utf-8")
+    assert load_config(tmp_path).rules_file == tmp_path.resolve() / "referentiel" / "regles.toml"
 
 
 def test_no_config_outside_a_campaign(tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ from cmacop.compute.modulation import (
     modulate_rates,
 )
 from cmacop.cop.catalogue import Axis, Catalogue, Indicator, Objective, load_catalogue
+from cmacop.cop.rules import Decided, Decisions
 from cmacop.cop.targets import TargetRow
 from cmacop.errors import DataFileError
 
@@ -149,7 +150,18 @@ def test_to_dict_gives_strings_for_money() -> None:
         "part_performance": "0.35",
         "poids_axes": {"1": "0.6", "2": "0.4"},
         "plafond_taux": "1.000000",
+        # The rules behind the figures (issue #11): nothing decided, all cmacop defaults.
+        "part_performance_source": "provisoire : part performance non arrêtée",
+        "taux_axe": "indicateurs",
+        "chambre_sans_resultats": "zero",
     }
+    assert data["proposition"] is True
+    assert data["regles_non_decidees"] == [
+        "part_performance",
+        "taux_axe",
+        "plafond_taux",
+        "poids_indicateurs",
+    ]
     assert data["chambres"][0] == {
         "chambre": "C1",
         "base": "1000002.57",
@@ -160,6 +172,7 @@ def test_to_dict_gives_strings_for_money() -> None:
         "reduction": "114333.63",
         "dotation_finale": "885668.94",
         "sans_donnees": False,
+        "sans_resultats_a_arbitrer": False,
     }
     assert data["totaux"]["reserve_projets_nationaux"] == "138927.27"
 
@@ -182,8 +195,9 @@ def test_share_override_and_schedule() -> None:
     scheduled = modulate_rates(2024, {"C1": Decimal("100")}, rates, WORKED)
     assert (scheduled.tax_year, scheduled.share) == (2025, Decimal("0.40"))
     assert scheduled.line("C1").reduction == Decimal("12.00")  # 40 × 0,6 × 1/2
+    decided = Decisions(shares={2025: Decided(Decimal("0.5"), "Assemblée générale")})
     override = modulate_rates(
-        2024, {"C1": Decimal("100")}, rates, WORKED, share_overrides={2025: Decimal("0.5")}
+        2024, {"C1": Decimal("100")}, rates, WORKED, rules=decided.for_year(2024, WORKED)
     )
     assert override.share == Decimal("0.5")
     assert override.line("C1").reduction == Decimal("15.00")
@@ -212,8 +226,8 @@ def test_incomplete_axis_rates_are_refused() -> None:
 def test_reconciliation_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     real_line = modulation_module._line
 
-    def off_by_one_cent(*args: Any) -> ModulationLine:
-        line = real_line(*args)
+    def off_by_one_cent(*args: Any, **kwargs: Any) -> ModulationLine:
+        line = real_line(*args, **kwargs)
         return dataclasses.replace(line, final=line.final + Decimal("0.01"))
 
     monkeypatch.setattr(modulation_module, "_line", off_by_one_cent)
@@ -250,7 +264,8 @@ def _run(
     share: Decimal,
 ) -> Modulation:
     attainment = compute_attainment(2023, _rows(targets), realised, WORKED)
-    return modulate(attainment, bases, WORKED, share_overrides={2024: share})
+    rules = Decisions(shares={2024: Decided(share, "simulation")}).for_year(2023, WORKED)
+    return modulate(attainment, bases, WORKED, rules=rules)
 
 
 @given(

@@ -22,6 +22,7 @@ from cmacop.compute.outputs import render_outputs, write_outputs
 from cmacop.compute.results import compute_results
 from cmacop.compute.year import compute_year, reference_files
 from cmacop.cop.referentiel import read_base, read_key, read_targets, template_targets
+from cmacop.cop.rules import Decided, Decisions
 from cmacop.cop.targets import apportion, national_target
 
 runner = CliRunner()
@@ -53,7 +54,8 @@ def test_reference_files_default_to_the_campaign_layout(consolidated_campaign, r
 
 def test_money_reconciles_to_the_cent(consolidated_campaign, results):
     mod = results.modulation
-    assert mod is not None and mod.tax_year == 2025 and mod.share == Decimal("0.425")
+    # The example campaign's regles.toml decides the 2025 share (0.40, not the path's 0.425).
+    assert mod is not None and mod.tax_year == 2025 and mod.share == Decimal("0.40")
     bases = read_base(consolidated_campaign / "referentiel" / "tfcma_2025.csv")
     assert mod.total_base == sum(bases.values())
     assert sum(line.final for line in mod.lines) + mod.pool == sum(bases.values())
@@ -87,9 +89,14 @@ def test_manifest_lets_a_modulation_be_rederived(consolidated_campaign, results,
     ref = consolidated_campaign / "referentiel"
     assert manifest["cmacop"] == __version__
     assert manifest["catalogue"]["empreinte"] == catalogue.content_hash
+    decision = "décision : Assemblée générale de CMA France du 24 juin 2025 (exemple fictif)"
+    assert manifest["part_performance_source"] == decision
     assert manifest["parametres"] == {
-        "part_performance": "0.425",
-        "part_performance_surchargee": False,
+        "part_performance": "0.40",
+        "part_performance_source": decision,
+        "taux_axe": "indicateurs",
+        "chambre_sans_resultats": "zero",
+        "indicateurs_impact_modulation": [],
         "poids_axes": {
             "1": "0.20",
             "2": "0.20",
@@ -112,6 +119,8 @@ def test_manifest_lets_a_modulation_be_rederived(consolidated_campaign, results,
         "suivi des jalons": ref / "suivi_jalons.csv",
         "signatures des COM": ref / "signatures_com.csv",
         "appréciations des préfets": ref / "appreciations_prefet.csv",
+        "règles de CMA France": ref / "regles.toml",
+        # The example's avenant takes effect in 2026: not an input of 2024.
     }
     assert {f["role"]: f["sha256"] for f in manifest["fichiers_entree"]} == {
         role: sha(path) for role, path in expected.items()
@@ -126,11 +135,19 @@ def test_manifest_lets_a_modulation_be_rederived(consolidated_campaign, results,
     [(2, None, "2.000000"), (Fraction(3, 2), {"I1.3": 2}, "1.500000")],
 )
 def test_parameters_are_recorded(consolidated_campaign, cap, weights, shown):
+    decided = {
+        "plafond_taux": Decided(
+            Decimal(cap.numerator) / cap.denominator if isinstance(cap, Fraction) else Decimal(cap),
+            "Bureau",
+        )
+    }
+    if weights:
+        decided["poids_indicateurs"] = Decided({k: Decimal(v) for k, v in weights.items()}, "AG")
     found = compute_results(
         2024,
         store=consolidated_campaign / "consolidation",
-        settings=Settings(cap=cap, weights=weights),
-    )
+        settings=Settings(rules=Decisions(modulation=decided)),
+    )  # fmt: skip
     assert found.manifest["parametres"]["plafond_taux"] == shown
     assert found.manifest["parametres"]["poids_indicateurs"] == {
         k: str(v) for k, v in (weights or {}).items()
@@ -154,8 +171,9 @@ def test_machine_files_have_the_documented_columns(results, tmp_path):
         "cibles_2024.csv": "chambre,code,cible,origine",
         "atteinte_2024.csv": "chambre,code,cible,realise,taux",
         "axes_2024.csv": "chambre,axe,taux,poids",
+        # signalement (issue #11): a CMAR without results is flagged in every output.
         "modulation_2024.csv": "chambre,base,part_performance,part_fonctionnement,reduction,"
-        "dotation_finale," + ",".join(AXES),
+        "dotation_finale," + ",".join(AXES) + ",signalement",
     }
     rates = [r["taux"] for r in rows_of(tmp_path / "atteinte_2024.csv") if r["taux"]]
     assert rates and all(re.fullmatch(r"[01]\.\d{6}", t) for t in rates)
@@ -231,7 +249,8 @@ def test_cli_table_is_french(consolidated_campaign, results, tmp_path):
         app, ["compute", "--year", "2024", "--store", str(store), "--out", str(tmp_path)]
     )
     assert result.exit_code == 0
-    assert "Modulation de la TFCMA 2025" in result.stdout
+    # Some rules the modulation uses are cmacop's defaults in the example: a proposition.
+    assert "Proposition de modulation de la TFCMA 2025" in result.stdout
     assert results.modulation is not None
     reserve = next(line for line in result.stdout.splitlines() if "Réserve" in line)
     assert fmt_euro(results.modulation.pool) in reserve

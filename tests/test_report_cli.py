@@ -15,6 +15,7 @@ from cmacop.campaign.settings import Settings
 from cmacop.cli import app, main
 from cmacop.compute.outputs import render_outputs
 from cmacop.compute.results import compute_results
+from cmacop.cop.rules import Decided, Decisions
 from cmacop.render import build_report
 
 runner = CliRunner()
@@ -112,6 +113,10 @@ def test_stdout_lists_the_files_and_stderr_summarises(consolidated_campaign, tmp
     assert captured.err == (
         f"Bilans 2024 écrits dans {tmp_path} : le bilan national et 1 bilan de COM "
         "(2 documents), 5 fichiers de calcul.\n"
+        # The example decides the 2025 share only: the other rules are cmacop's defaults.
+        "Attention : modulation de la TFCMA 2025 présentée comme une proposition : règles non "
+        "décidées par CMA France, appliquées avec le défaut de cmacop (clés de regles.toml) : "
+        "taux_axe, plafond_taux, poids_indicateurs.\n"
     )
 
 
@@ -186,7 +191,12 @@ def test_indicator_weights_reach_the_bilan(consolidated_campaign, tmp_path):
         chambers=[],
         formats="md",
         generated_on=DAY,
-        settings=Settings(weights={"I1.1": 2}),
+        settings=Settings(
+            rules=Decisions(modulation={"poids_indicateurs": Decided({"I1.1": 2}, "Bureau")})
+        ),
     )
     text = result.documents[0].path.read_text(encoding="utf-8")
-    assert "Pondération des indicateurs\u00a0: I1.1\u00a0: 2 (les autres\u00a0: 1)." in text
+    assert (
+        "**Poids des indicateurs dans les moyennes**\u00a0: I1.1\u00a0: 2 (les autres\u00a0: 1)"
+        " — décision\u00a0: Bureau." in text
+    )

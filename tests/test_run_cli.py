@@ -14,10 +14,17 @@ from cmacop.cli import main
 from cmacop.french import to_json
 from cmacop.run.journal import Journal
 
+# The example campaign decides the 2025 share only: « cmacop run » warns of the rest.
+RULES_2024 = (
+    "Attention : modulation de la TFCMA 2025 présentée comme une proposition : règles non "
+    "décidées par CMA France, appliquées avec le défaut de cmacop (clés de regles.toml) : "
+    "taux_axe, plafond_taux, poids_indicateurs.\n"
+)
 NOTHING_NEW = (
     "Rien de nouveau : 40 fichiers déjà traités.\n"
     "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
-    "Tableau de bord : campagne/tableau_de_bord.html\n"  # issue 14: where to look, each run
+    + RULES_2024
+    + "Tableau de bord : campagne/tableau_de_bord.html\n"  # issue 14: where to look, each run
 )
 
 
@@ -118,7 +125,8 @@ def test_the_table_lists_the_files_processed(processed_campaign, revise, capsys)
     assert out.endswith(
         "1 dépôt traité : 1 accepté, 0 rejeté ; 40 déjà traités auparavant.\n"
         "Bilans 2024 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
-        "Tableau de bord : campagne/tableau_de_bord.html\n"
+        + RULES_2024
+        + "Tableau de bord : campagne/tableau_de_bord.html\n"
     )
 
 
@@ -136,6 +144,13 @@ def test_another_year_gets_its_own_bilans(processed_campaign, capsys):
     main(["run", "--config", str(processed_campaign), "--year", "2023", "--date", "2025-06-16"])
     assert capsys.readouterr().out.endswith(
         "Bilans 2023 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2023/.\n"
+        # No share decided for the tax year 2024: provisional, and a proposition.
+        "Attention : part performance de la taxe 2024 non décidée par CMA France : 38,75\u202f%, "
+        "trajectoire indicative de cmacop — provisoire : part performance non arrêtée (décision "
+        "à inscrire dans regles.toml, [part_performance.2024]).\n"
+        "Attention : modulation de la TFCMA 2024 présentée comme une proposition : règles non "
+        "décidées par CMA France, appliquées avec le défaut de cmacop (clés de regles.toml) : "
+        "part_performance, taux_axe, plafond_taux, poids_indicateurs.\n"
         "Tableau de bord : campagne/tableau_de_bord.html\n"
     )
     assert (processed_campaign / "bilans" / "2023" / "bilan_cop_2023.md").is_file()

@@ -63,6 +63,9 @@ def test_statut_table(processed_campaign, capsys, monkeypatch):
         "19 transmis, 1 hors délai, 0 rejeté, 0 manquant ; 1 en retard.\n"
         f"Dernier traitement : {_moment(processed_campaign)}, 40 dépôts, code de sortie 0.\n"
         "Bilans 2024 à jour, établis le 15 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"
+        "Attention : modulation de la TFCMA 2025 présentée comme une proposition : règles non "
+        "décidées par CMA France, appliquées avec le défaut de cmacop (clés de regles.toml) : "
+        "taux_axe, plafond_taux, poids_indicateurs.\n"
     ) in out
     # Issue #12: the bilan's timetable (its state depends on today's date).
     assert re.search(

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from cmacop.campaign.layout import CONFIG_FILE, DEFAULT_REPORT_FORMATS, REPORT_FORMATS
+from cmacop.campaign.layout import (
+    CONFIG_FILE,
+    DEFAULT_REPORT_FORMATS,
+    REFERENCE_DIR,
+    REPORT_FORMATS,
+    RULES_FILE,
+)
 from cmacop.campaign.notifications import DEFAULT_PORTS, Notifications
 from cmacop.campaign.schema import CHOICES, SCHEMA, ConfigError, Setting
 from cmacop.errors import folder_error, library_error_text
@@ -38,14 +44,13 @@ class Config:
     plausibility_min: Decimal
     change_max: Decimal
     settle_seconds: int
-    cap: Decimal
-    share_overrides: dict[int, Decimal] = field(default_factory=dict)
-    weights: dict[str, Decimal] = field(default_factory=dict)
     gap_tolerance: Decimal = Decimal("0.05")
     justifications_file: Path | None = None
     network_threshold: Decimal = Decimal("3.5")
     impact_eur: Decimal = Decimal(1000)
     impact_tco2e: Decimal = Decimal(1)
+    rules_file: Path | None = None
+    avenants_dir: Path | None = None
     log_max_bytes: int = 5 * 1024 * 1024
     log_backups: int = 5
     source: Path | None = None
@@ -145,8 +150,8 @@ def load_config(path: str | Path | None = None) -> Config | None:
         ) from None
     values = _check(path, raw)
     root = path.resolve().parent
-    c, r, k, cal, j, b = (
-        values[s] for s in ("campagne", "referentiel", "controles", "calcul", "journal", "bilans")
+    c, r, k, j, b = (
+        values[s] for s in ("campagne", "referentiel", "controles", "journal", "bilans")
     )
     return Config(
         root=root,
@@ -168,9 +173,8 @@ def load_config(path: str | Path | None = None) -> Config | None:
         impact_eur=k["impact_max_euros"],
         impact_tco2e=k["impact_max_tco2e"],
         settle_seconds=k["delai_stabilite"],
-        cap=cal["plafond_taux"],
-        share_overrides=_share_overrides(path, cal["part_performance"]),
-        weights=_weights(path, cal["poids_indicateurs"]),
+        rules_file=root / r["regles"],
+        avenants_dir=root / r["avenants"],
         log_max_bytes=j["taille_max_mo"] * 1024 * 1024,
         log_backups=j["fichiers_conserves"],
         source=path,
@@ -186,9 +190,46 @@ def load_config(path: str | Path | None = None) -> Config | None:
     )
 
 
+# The [calcul] settings that were CMA France's decisions, and where they now live.
+MOVED = {
+    "part_performance": '[part_performance.2026]\ntaux = "0.45"\ndecision = "…"',
+    "plafond_taux": '[modulation]\nplafond_taux = "1"\ndecision = "…"',
+    "poids_indicateurs": '[modulation]\npoids_indicateurs = { "I1.3" = 2 }\ndecision = "…"',
+}
+
+
+def _moved(path: Path, raw: Mapping[str, Any]) -> None:
+    """An old cmacop.toml with [calcul] decisions: say where they go now."""
+    calcul = raw.get("calcul")
+    if calcul is None:
+        return
+    keys = list(calcul) if isinstance(calcul, Mapping) else []
+    if not keys and isinstance(calcul, Mapping):
+        return  # an empty [calcul] section decides nothing
+    key = keys[0] if keys else ""
+    example = MOVED.get(key)
+    raise ConfigError(
+        f"{path.name} : « calcul.{key} » n'est plus un réglage de cmacop.toml : c'est une "
+        f"décision de CMA France, qui s'inscrit désormais dans le fichier des règles "
+        f"{REFERENCE_DIR}/{RULES_FILE} (« referentiel.regles »), avec le texte de la décision"
+        if key
+        else f"{path.name} : la section [calcul] n'existe plus : ses réglages sont des décisions "
+        f"de CMA France, dans le fichier des règles {REFERENCE_DIR}/{RULES_FILE}",
+        hint=(
+            f"Retirez la section [calcul] de {path} et reportez la décision dans "
+            f"{REFERENCE_DIR}/{RULES_FILE}, par exemple :\n{example}"
+            if example
+            else f"Retirez la section [calcul] de {path} ; voir docs/formats/regles.md."
+        ),
+    )
+
+
 def _check(path: Path, raw: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
+    _moved(path, raw)
     for section in raw:
+        if section == "calcul":
+            continue
         if section not in SCHEMA:
             raise ConfigError(
                 f"{path.name} : section [{section}] inconnue",
@@ -292,39 +333,6 @@ def _notifications(path: Path, n: Mapping[str, Any]) -> Notifications | None:
         copy=tuple(n["copie"]),
         send_receipts=n["envoyer_accuses"],
     )
-
-
-def _share_overrides(path: Path, table: Mapping[str, Any]) -> dict[int, Decimal]:
-    out = {}
-    for key, value in table.items():
-        try:
-            year, share = int(key), Decimal(str(value))
-        except (ValueError, InvalidOperation):
-            raise ConfigError(
-                f"{path.name} : « calcul.part_performance.{key} » : année et part attendues "
-                f'(ex. 2026 = "0.45"), trouvé {value!r}'
-            ) from None
-        if not 0 <= share <= 1:
-            raise ConfigError(
-                f"{path.name} : « calcul.part_performance.{key} » doit être entre 0 et 1"
-            )
-        out[year] = share
-    return out
-
-
-def _weights(path: Path, table: Mapping[str, Any]) -> dict[str, Decimal]:
-    out = {}
-    for code, value in table.items():
-        try:
-            weight = Decimal(str(value))
-        except InvalidOperation:
-            weight = Decimal(-1)
-        if isinstance(value, bool) or not weight.is_finite() or weight < 0:
-            raise ConfigError(
-                f"{path.name} : « calcul.poids_indicateurs.{code} » doit être un nombre positif"
-            )
-        out[str(code)] = weight
-    return out
 
 
 __all__ = ["SCHEMA", "Config", "ConfigError", "Setting", "load_config", "render_default_config"]

@@ -15,12 +15,14 @@ from typing import Any
 
 from cmacop.campaign.config import load_config, render_default_config
 from cmacop.campaign.layout import (
+    AVENANTS_DIR,
     CONFIG_FILE,
     DEPOSIT_DIR,
     FEEDBACK_DIR,
     LOG_DIR,
     REFERENCE_DIR,
     REPORTS_DIR,
+    RULES_FILE,
     STORE_DIR,
 )
 from cmacop.cop.contract import check_year
@@ -101,6 +103,7 @@ def init_campaign(
     that the drive's rights can be given per chamber; a file in such a folder must be that
     chamber's (E-IDENT-007).
     """
+    from cmacop.cop.rulesfile import RULES_TEMPLATE
     from cmacop.files.fsutil import write_text_atomic
 
     check_year(year)
@@ -131,6 +134,7 @@ def init_campaign(
             f"{DEPOSIT_DIR}/{year}",
             f"{FEEDBACK_DIR}/{year}",
             REFERENCE_DIR,
+            f"{REFERENCE_DIR}/{AVENANTS_DIR}",
             STORE_DIR,
             f"{REPORTS_DIR}/{year}",
             LOG_DIR,
@@ -151,7 +155,11 @@ def init_campaign(
     if not existed:
         write_text_atomic(config, render_default_config(year))
         created.append(config)
-    elif change_year and previous != year:
+    rules = root / REFERENCE_DIR / RULES_FILE
+    if not rules.exists():  # every key commented: nothing decided until CMA France decides
+        write_text_atomic(rules, RULES_TEMPLATE)
+        created.append(rules)
+    if existed and change_year and previous != year:
         write_text_atomic(config, _set_year(text, year))
         return InitResult(root, year, tuple(created), existed, previous, changed=True)
     return InitResult(root, year, tuple(created), existed)

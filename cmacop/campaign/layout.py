@@ -38,6 +38,8 @@ APPRECIATIONS_FILE = "appreciations_prefet.csv"  # the préfet's appreciation of
 # optional extra ``cmacop[pdf]`` (WeasyPrint).
 REPORT_FORMATS = ("md", "html", "xlsx", "pdf")
 DEFAULT_REPORT_FORMATS = "md,html,xlsx"
+RULES_FILE = "regles.toml"  # CMA France's decisions where the contract leaves the choice
+AVENANTS_DIR = "avenants"  # one TOML file per avenant to the COP
 
 # The consolidation store: one Parquet partition per table and year, and its lock.
 DATA, DEPOSITS, FINDINGS, AUDIT = "donnees", "depots", "constats", "audit"

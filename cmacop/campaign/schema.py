@@ -11,6 +11,7 @@ from typing import Any
 
 from cmacop.campaign.layout import (
     APPRECIATIONS_FILE,
+    AVENANTS_DIR,
     BASE_PATTERN,
     CALENDAR_FILE,
     CONTACTS_FILE,
@@ -24,6 +25,7 @@ from cmacop.campaign.layout import (
     RECEPTIONS_FILE,
     REFERENCE_DIR,
     REPORTS_DIR,
+    RULES_FILE,
     SIGNATURES_FILE,
     STORE_DIR,
     TARGETS_FILE,
@@ -136,6 +138,19 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             f"{REFERENCE_DIR}/{APPRECIATIONS_FILE}",
             "Appréciations des préfets sur les bilans de COM : chambre,annee,date,appreciation.",
         ),
+        Setting(
+            "regles",
+            "path",
+            f"{REFERENCE_DIR}/{RULES_FILE}",
+            "Décisions de CMA France là où le contrat laisse le choix (part performance, "
+            "taux d'un axe…) ; sans elles, les défauts de cmacop, signalés comme tels.",
+        ),
+        Setting(
+            "avenants",
+            "path",
+            f"{REFERENCE_DIR}/{AVENANTS_DIR}",
+            "Dossier des avenants au COP, un fichier .toml par avenant (facultatif).",
+        ),
     ),
     "bilans": (
         Setting(
@@ -203,23 +218,6 @@ SCHEMA: dict[str, tuple[Setting, ...]] = {
             "int",
             60,
             "Secondes sans modification avant de lire un fichier déposé (copie en cours).",
-        ),
-    ),
-    "calcul": (
-        Setting(
-            "plafond_taux", "number", "1", "Plafond du taux d'atteinte d'un indicateur (1 = 100 %)."
-        ),
-        Setting(
-            "part_performance",
-            "table",
-            {},
-            'Surcharge de la part « performance » par année de taxe, ex. { 2026 = "0.45" }.',
-        ),
-        Setting(
-            "poids_indicateurs",
-            "table",
-            {},
-            'Poids des indicateurs dans les moyennes (1 par défaut), ex. { "I1.3" = 2 }.',
         ),
     ),
     "journal": (

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,9 +21,11 @@ from cmacop.cop.contract import check_year
 from cmacop.errors import UsageError
 
 if TYPE_CHECKING:
+    from cmacop.cop.avenants import Avenants
     from cmacop.cop.catalogue import Catalogue
     from cmacop.cop.referentiel import Reception
     from cmacop.cop.registry import Registry
+    from cmacop.cop.rules import Decisions
     from cmacop.cop.targets import TargetRow
 
 TargetKey = tuple[str, int, str]  # (chambre, annee, code)
@@ -138,7 +139,9 @@ class Settings:
     None means "neither given nor configured": the command's own default applies
     (for the store, ``consolidation/``; for reference files, ``referentiel/``
     beside the store). ``targets`` may also be the COM targets themselves
-    (``{(chambre, annee, code): cible}``) rather than their file.
+    (``{(chambre, annee, code): cible}``) rather than their file; ``rules`` CMA France's
+    decisions (a :class:`~cmacop.cop.rules.Decisions` or its file), ``avenants`` the
+    avenants (an :class:`~cmacop.cop.avenants.Avenants` or their folder).
     """
 
     config: Config | None = None
@@ -159,9 +162,8 @@ class Settings:
     appreciations: Path | None = None
     formats: str | None = None  # formats of the bilans (``[bilans] formats``)
     ranking: bool = False  # rank the CMAR in the bilans (``[bilans] classement``)
-    cap: Decimal = Decimal(1)
-    weights: Mapping[str, Decimal] | None = None
-    share_overrides: Mapping[int, Decimal] | None = None
+    rules: Path | Decisions | None = None
+    avenants: Path | Avenants | None = None
     thresholds: Thresholds = field(default_factory=Thresholds)
     settle_seconds: float = 0
     # Reference files once read (see :meth:`_once`): never part of a comparison.
@@ -198,6 +200,25 @@ class Settings:
             self._read[key] = read()
         result: T = self._read[key]
         return result
+
+    def decisions(self, catalogue: Catalogue) -> Decisions:
+        """CMA France's decisions; none (every open rule at cmacop's default) without a file."""
+        from cmacop.cop.rules import Decisions
+        from cmacop.cop.rulesfile import load_decisions
+
+        rules = self.rules
+        if rules is None or isinstance(rules, Decisions):
+            return Decisions() if rules is None else rules
+        return self._once(("regles", id(catalogue)), lambda: load_decisions(rules, catalogue))
+
+    def amendments(self, catalogue: Catalogue) -> Avenants:
+        """The avenants to the COP; none without a folder."""
+        from cmacop.cop.avenants import Avenants, load_avenants
+
+        folder = self.avenants
+        if folder is None or isinstance(folder, Avenants):
+            return Avenants() if folder is None else folder
+        return self._once(("avenants", id(catalogue)), lambda: load_avenants(folder, catalogue))
 
     def com_targets(self, catalogue: Catalogue, registry: Registry) -> dict[TargetKey, int] | None:
         """The COM targets (``{(chambre, annee, code): cible}``), None when not given."""
@@ -247,11 +268,13 @@ class Settings:
         from cmacop.cop.targets import regional_targets
 
         com, key = self.com_targets(catalogue, registry), self.allocation_key(registry)
+        avenants = self.amendments(catalogue)
         chambers = [c.code for c in registry.reporting]
         return self._once(
             ("regionales", year, id(catalogue), id(registry)),
-            lambda: regional_targets(year, catalogue, com, key, chambers=chambers),
-        )
+            lambda: regional_targets(year, catalogue, com, key, chambers=chambers,
+                                     avenants=avenants),
+        )  # fmt: skip
 
     def template_targets(
         self, year: int, catalogue: Catalogue, registry: Registry
@@ -296,15 +319,17 @@ def command_settings(
     reports: str | Path | None = None,
     history: str | Path | None = None,
     justifications: str | Path | Mapping[Any, str] | None = None,
+    rules: str | Path | Decisions | None = None,
+    avenants: str | Path | Avenants | None = None,
 ) -> Settings:
     """A command's settings: each option given wins over ``cmacop.toml``.
 
     ``config`` is a :class:`Config`, a campaign folder or its ``cmacop.toml``;
     None reads the current folder's when there is one (outside a campaign, the
     options alone). From the file: the year (``campagne.annee``), the store, the
-    COM targets, the allocation key and the TFCMA base of the year (each only when
-    the file exists: they are optional), the bilans folder of the year, the
-    calculation settings and the plausibility thresholds. A wrong file raises a
+    COM targets, the allocation key, the TFCMA base of the year, CMA France's rules
+    and the avenants (each only when the file or folder exists: they are optional),
+    the bilans folder of the year and the plausibility thresholds. A wrong file raises a
     :class:`~cmacop.campaign.config.ConfigError` naming the key (exit code 4); with
     ``need_year``, a year given by neither raises a :class:`UsageError` (exit 2).
     """
@@ -333,6 +358,8 @@ def command_settings(
             base=_path(base),
             reports=_path(reports),
             history=_path(history),
+            rules=_given(rules),
+            avenants=_given(avenants),
         )
     return Settings(
         config=cfg,
@@ -351,9 +378,9 @@ def command_settings(
         appreciations=existing(cfg.appreciations_file) if cfg.appreciations_file else None,
         formats=cfg.report_formats,
         ranking=cfg.ranking,
-        cap=cfg.cap,
-        weights=cfg.weights or None,
-        share_overrides=cfg.share_overrides or None,
+        rules=_given(rules) or (existing(cfg.rules_file) if cfg.rules_file else None),
+        avenants=_given(avenants)
+        or (cfg.avenants_dir if cfg.avenants_dir and cfg.avenants_dir.is_dir() else None),
         thresholds=thresholds_of(cfg),
         settle_seconds=cfg.settle_seconds,
     )

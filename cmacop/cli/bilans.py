@@ -9,9 +9,11 @@ import typer
 
 from cmacop.cli.common import (
     CONFIG_HELP,
+    AvenantsOption,
     BaseOption,
     JustificationsOption,
     KeyOption,
+    RulesOption,
     StoreOption,
     TargetsOption,
     YearOption,
@@ -42,6 +44,8 @@ def report_cmd(
     key: KeyOption = None,
     base: BaseOption = None,
     justifications: JustificationsOption = None,
+    rules: RulesOption = None,
+    avenants: AvenantsOption = None,
     chamber: Annotated[
         list[str] | None,
         typer.Option(
@@ -103,6 +107,8 @@ def report_cmd(
             key=key,
             base=base,
             justifications=justifications,
+            rules=rules,
+            avenants=avenants,
             chambers=chamber,
             formats=formats,
             out_dir=out,
@@ -135,3 +141,5 @@ def _show(result: ReportResult, as_json: bool) -> None:
         _err(
             f"Attention : pas de base TFCMA {result.year + 1} (--base) : modulation non calculée.\n"
         )
+    for warning in result.warnings:
+        _err(f"Attention : {warning}.\n")

@@ -11,7 +11,9 @@ import typer
 
 from cmacop.cli.common import (
     CONFIG_HELP,
+    AvenantsOption,
     ResultFormat,
+    RulesOption,
     _date,
     _err,
     _json,
@@ -138,24 +140,33 @@ def run_cmd(
             help="Date d'établissement des bilans régénérés (AAAA-MM-JJ). Par défaut : aujourd'hui.",
         ),
     ] = None,
+    rules: RulesOption = None,
+    avenants: AvenantsOption = None,
 ) -> None:
     """Traite la campagne en une passe (cron) : nouveaux dépôts contrôlés, retours, consolidation, bilans."""
     from cmacop.cli.show_run import problems_line, run_summary, run_tables
     from cmacop.run.nightly import run_campaign
+    from cmacop.run.result import WRITTEN
 
     today = _date(when)
     if not quiet and fmt is ResultFormat.table and sys.stdout.isatty():
         result = _with_progress(
-            lambda progress: run_campaign(config, year=year, today=today, progress=progress)
+            lambda progress: run_campaign(
+                config, year=year, today=today, progress=progress, rules=rules, avenants=avenants
+            )
         )
     else:
-        result = run_campaign(config, year=year, today=today)
+        result = run_campaign(config, year=year, today=today, rules=rules, avenants=avenants)
     if not quiet and fmt is ResultFormat.json:
         _json(result.to_dict())
     elif not quiet:
         for table in run_tables(result):
             _print(table)
         _out(run_summary(result))
+    elif result.reports is not None and result.reports.state == WRITTEN:
+        # Under cron: bilans established with rules CMA France has not decided yet.
+        for warning in result.reports.warnings:
+            _err(f"Attention : bilans {result.year} : {warning}.\n")
     if result.exit_code:
         _err(problems_line(result))
         raise typer.Exit(result.exit_code)

@@ -78,6 +78,24 @@ BaseOption = Annotated[
     ),
 ]
 
+RulesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--regles",
+        help="Décisions de CMA France (TOML) là où le contrat laisse le choix. Par défaut : "
+        "« referentiel.regles » de la campagne, sinon referentiel/regles.toml ; sans fichier, "
+        "les défauts de cmacop, signalés comme tels.",
+    ),
+]
+AvenantsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--avenants",
+        help="Dossier des avenants au COP (un .toml par avenant). Par défaut : "
+        "« referentiel.avenants » de la campagne, sinon referentiel/avenants/.",
+    ),
+]
+
 
 class State:
     debug = False

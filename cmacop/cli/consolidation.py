@@ -9,10 +9,12 @@ import typer
 
 from cmacop.cli.common import (
     CONFIG_HELP,
+    AvenantsOption,
     BaseOption,
     JustificationsOption,
     KeyOption,
     ResultFormat,
+    RulesOption,
     StoreOption,
     TargetsOption,
     YearOption,
@@ -126,6 +128,8 @@ def compute_cmd(
     targets: TargetsOption = None,
     key: KeyOption = None,
     base: BaseOption = None,
+    rules: RulesOption = None,
+    avenants: AvenantsOption = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -144,8 +148,9 @@ def compute_cmd(
     from cmacop.compute.year import compute_year
 
     results = compute_year(
-        year, config=config, store=store, targets=targets, key=key, base=base, out_dir=out
-    )
+        year, config=config, store=store, targets=targets, key=key, base=base, rules=rules,
+        avenants=avenants, out_dir=out,
+    )  # fmt: skip
     if fmt is ResultFormat.json:
         _json(results.to_dict())
     else:
@@ -157,5 +162,7 @@ def compute_cmd(
         _err(
             f"Attention : pas de base TFCMA {results.year + 1} (--base) : modulation non calculée.\n"
         )
+    for warning in results.warnings:
+        _err(f"Attention : {warning}.\n")
     for path in results.written:
         _err(f"écrit : {path}\n")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cmacop.cli.common import _out, _print, app, examples
+from cmacop.cli.common import CONFIG_HELP, AvenantsOption, _out, _print, app, examples
 
 
 class TableFormat(StrEnum):
@@ -28,30 +28,47 @@ def catalogue_cmd(
     catalogue: Annotated[
         Path | None, typer.Option("--catalogue", help="Fichier de catalogue à utiliser (TOML).")
     ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            "-a",
+            help="Année de résultats : ajoute la cible nationale en vigueur cette année-là "
+            "(cible_annee) et sa source (source_cible : contrat, interpolation ou avenant).",
+        ),
+    ] = None,
+    avenants: AvenantsOption = None,
+    config: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
 ) -> None:
     """Affiche le catalogue du COP : axes, objectifs et indicateurs d'activité."""
+    from cmacop.campaign.settings import command_settings
     from cmacop.cli.common import rich_table
     from cmacop.cop.catalogue import load_catalogue
+    from cmacop.cop.targets import catalogue_rows, catalogue_view
     from cmacop.french import to_csv, to_json
 
     cat = load_catalogue(catalogue)
-    rows = cat.to_rows()
+    amendments = command_settings(config, avenants=avenants).amendments(cat)
+    rows = catalogue_rows(cat, year, amendments)
     severity = {i.code: i.ceiling_severity for i in cat.indicators}
     if fmt is TableFormat.csv:
         _out(to_csv(rows, list(rows[0])))
     elif fmt is TableFormat.json:
-        _out(to_json(cat.to_dict()))
+        _out(to_json(catalogue_view(cat, year, amendments)))
     else:
         from cmacop.french import fmt_number
 
+        extra = [f"Cible {year}", "Source"] if year is not None else []
         table = rich_table(
             f"{cat.title} — {cat.version}",
-            ["Code", "Axe", "Obj.", "Type", "Résultat connu", "Cible 2023", "Cible 2027", "Plafond", "Indicateur"],
+            ["Code", "Axe", "Obj.", "Type", "Résultat connu", "Cible 2023", "Cible 2027", *extra, "Plafond", "Indicateur"],
             [
                 [
                     r["code"], r["axe"], r["objectif"], r["type"],
                     fmt_number(r["resultat_connu"]), fmt_number(r["cible_2023"]),
-                    fmt_number(r["cible_2027"]), _bound(r["plafond"], severity[r["code"]]), r["libelle"],
+                    fmt_number(r["cible_2027"]),
+                    *([fmt_number(r["cible_annee"]), r["source_cible"]] if year is not None else []),
+                    _bound(r["plafond"], severity[r["code"]]), r["libelle"],
                 ]
                 for r in rows
             ],

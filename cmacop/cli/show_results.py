@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from cmacop.cop.rules import NO_RESULTS_FLAG, PROVISIONAL_SHARE
+
 if TYPE_CHECKING:
     from cmacop.compute.results import YearResults
+    from cmacop.compute.simulation import Simulation
     from cmacop.consolidate.year import ConsolidationResult
+    from cmacop.cop.rules import YearRules
 
 
 def consolidation_tables(result: ConsolidationResult) -> list[Any]:
@@ -113,6 +117,7 @@ def compute_tables(results: YearResults) -> list[Any]:
                 fmt_euro(line.performance_part),
                 fmt_euro(line.reduction),
                 fmt_euro(line.final),
+                NO_RESULTS_FLAG if line.outside else "sans données" if line.no_data else "",
             ]
             for line in mod.lines
         ]
@@ -123,16 +128,70 @@ def compute_tables(results: YearResults) -> list[Any]:
                 fmt_euro(mod.total_performance),
                 fmt_euro(mod.pool),
                 fmt_euro(mod.total_final),
+                "",
             ]
         )
         # Withheld amounts fund national projects, never another chamber (COP, p. 3).
-        rows.append(["Réserve", "", "", fmt_euro(mod.pool), ""])
+        rows.append(["Réserve", "", "", fmt_euro(mod.pool), "", ""])
+        title = "Proposition de modulation" if mod.proposal else "Modulation"
+        provisional = f", {PROVISIONAL_SHARE}" if mod.rules.share_provisional else ""
         tables.append(
             rich_table(
-                f"Modulation de la TFCMA {mod.tax_year} "
-                f"(part performance {fmt_percent(mod.share)})",
-                ["Chambre", "Base", "Part performance", "Réduction", "Dotation finale"],
+                f"{title} de la TFCMA {mod.tax_year} "
+                f"(part performance {fmt_percent(mod.share, 2)}{provisional})",
+                ["Chambre", "Base", "Part performance", "Réduction", "Dotation finale", ""],
                 rows,
             )
         )
+    tables.append(rules_table(results.rules))
     return tables
+
+
+def rules_table(rules: YearRules) -> Any:
+    """The rules applied, each with its value and its source (contrat, décision, défaut)."""
+    from cmacop.cli.common import rich_table
+
+    return rich_table(
+        f"Règles appliquées — résultats {rules.results_year}, taxe {rules.tax_year}",
+        ["Règle", "Valeur", "Source"],
+        [[r.label, r.shown, r.source] for r in rules.rules],
+    )
+
+
+def simulation_table(sim: Simulation) -> Any:
+    """Chambers in rows, for each variant its final allocation and its difference with the
+    first; then the totals and the pool for national projects."""
+    from cmacop.cli.common import rich_table
+    from cmacop.french import fmt_euro, fmt_percent
+
+    first = sim.reference
+    columns = ["Chambre"]
+    for v in sim.variants:
+        columns.append(f"{v.name} ({fmt_percent(v.rules.share, 2)})")
+        if v is not first:
+            columns.append(f"écart avec {first.name}")
+
+    def signed(amount: Any) -> str:
+        return ("+" if amount > 0 else "") + fmt_euro(amount)
+
+    rows = []
+    for chamber in sim.chambers:
+        row = [chamber]
+        for v in sim.variants:
+            row.append(fmt_euro(sim.final(v, chamber)))
+            if v is not first:
+                row.append(signed(sim.difference(v, chamber)))
+        rows.append(row)
+    total, pool = ["Total des dotations"], ["Projets nationaux"]
+    for v in sim.variants:
+        total.append(fmt_euro(v.modulation.total_final))
+        pool.append(fmt_euro(v.modulation.pool))
+        if v is not first:
+            total.append(signed(v.modulation.total_final - first.modulation.total_final))
+            pool.append(signed(sim.pool_difference(v)))
+    rows += [total, pool]
+    return rich_table(
+        f"Simulation de la modulation de la TFCMA {sim.tax_year} (résultats {sim.year})",
+        columns,
+        rows,
+    )

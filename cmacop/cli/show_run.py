@@ -37,9 +37,10 @@ def reports_line(reports: ReportsOutcome | None, year: int, root: Path) -> str:
         reports.state, "à jour, établis"
     )
     folder = openable(root, reports.folder)
-    return (
+    line = (
         f"Bilans {year} {verb} le {when} : {plural(len(reports.files), 'fichier')} dans {folder}/."
     )
+    return "".join([line, *(f"\nAttention : {w}." for w in reports.warnings)])
 
 
 def run_summary(result: RunResult) -> str:

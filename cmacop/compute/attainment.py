@@ -8,7 +8,7 @@ axis rates lives in :mod:`cmacop.compute.modulation`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -16,13 +16,16 @@ from typing import Any
 
 import polars as pl
 
+from cmacop.cop.avenants import Avenants
 from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
 from cmacop.cop.registry import load_registry
+from cmacop.cop.rules import AXIS_RATES, BY_INDICATORS
 from cmacop.cop.targets import Origin, TargetRow, national_target
 from cmacop.errors import DataFileError, UsageError
 
 Number = int | Decimal | Fraction
 RealisedKey = tuple[str, str]  # (chambre, code)
+Realised = int | Decimal  # a count; an impact indicator's rate or amount may have decimals
 
 # Rates are exact fractions; ``to_dict`` writes them as decimals with this many places.
 RATE_PLACES = 6
@@ -36,7 +39,7 @@ class IndicatorRate:
     code: str
     target: int | None
     origin: Origin | None
-    realised: int | None
+    realised: Realised | None
     rate: Fraction | None
     applicable: bool
     missing: bool  # « non renseigné »: a target > 0 and no realised value
@@ -47,7 +50,9 @@ class IndicatorRate:
             "code": self.code,
             "cible": self.target,
             "origine": self.origin,
-            "realise": self.realised,
+            "realise": self.realised
+            if not isinstance(self.realised, Decimal)
+            else str(self.realised),
             "taux": rate_str(self.rate),
             "applicable": self.applicable,
             "non_renseigne": self.missing,
@@ -76,7 +81,8 @@ class ObjectiveRate:
 
 @dataclass(frozen=True)
 class AxisRate:
-    """Mean rate of an axis's applicable indicators; 1 (flagged) when it has none."""
+    """Mean rate of an axis's applicable indicators (or of its objectives, ``taux_axe =
+    "objectifs"``); 1 (flagged) when it has none."""
 
     chamber: str
     axis: int
@@ -158,6 +164,7 @@ class Attainment:
 
     year: int
     cap: Fraction
+    axis_rate: str  # how an axis rate is made: BY_INDICATORS or BY_OBJECTIVES
     chambers: tuple[str, ...]
     indicators: tuple[IndicatorRate, ...]
     objectives: tuple[ObjectiveRate, ...]
@@ -177,6 +184,7 @@ class Attainment:
         return {
             "annee": self.year,
             "plafond_taux": rate_str(self.cap),
+            "taux_axe": self.axis_rate,
             "chambres": list(self.chambers),
             "hors_modulation": list(self.outside_modulation),
             "indicateurs": [r.to_dict() for r in self.indicators],
@@ -195,13 +203,15 @@ def rate_str(rate: Fraction | None) -> str | None:
     return str(exact.quantize(Decimal(1).scaleb(-RATE_PLACES), rounding=ROUND_HALF_UP))
 
 
-def indicator_rate(target: int | None, realised: int | None, cap: Number = 1) -> Fraction | None:
+def indicator_rate(
+    target: int | None, realised: Realised | None, cap: Number = 1
+) -> Fraction | None:
     """``min(realised / target, cap)``; None without a target > 0; 0 when not realised."""
     if target is None or target <= 0:
         return None  # a COM target of 0 means "no target": not applicable
     if realised is None:
         return Fraction(0)
-    return min(Fraction(realised, target), Fraction(cap))
+    return min(Fraction(realised) / target, Fraction(cap))
 
 
 def realisation_rate(target: int | None, realised: int | None) -> Fraction | None:
@@ -212,25 +222,39 @@ def realisation_rate(target: int | None, realised: int | None) -> Fraction | Non
 
 
 def realised_from_frame(
-    frame: pl.DataFrame, year: int | None = None
-) -> dict[RealisedKey, int | None]:
+    frame: pl.DataFrame, year: int | None = None, decimals: Iterable[str] = ()
+) -> dict[RealisedKey, Realised | None]:
     """``{(chambre, code): realise}`` from a frame with columns chambre, code, realise.
 
     When ``year`` is given and the frame has an ``annee`` column, only that
-    year's rows are kept (the consolidation store holds every year).
+    year's rows are kept (the consolidation store holds every year). Values are whole
+    numbers, except for the codes of ``decimals`` (impact indicators: rates, amounts).
     """
+    exact = set(decimals)
     missing = [c for c in ("chambre", "code", "realise") if c not in frame.columns]
     if missing:
         raise DataFileError(f"données consolidées : colonne(s) manquante(s) : {', '.join(missing)}")
     if year is not None and "annee" in frame.columns:
         frame = frame.filter(pl.col("annee") == year)
-    values: dict[RealisedKey, int | None] = {}
+    values: dict[RealisedKey, Realised | None] = {}
     for chamber, code, value in frame.select("chambre", "code", "realise").iter_rows():
         key = (str(chamber), str(code))
         if key in values:
             raise DataFileError(f"données consolidées : valeur en double pour {key[0]}, {key[1]}")
-        values[key] = _whole(key, value)
+        values[key] = _decimal(key, value) if key[1] in exact else _whole(key, value)
     return values
+
+
+def _decimal(key: RealisedKey, value: object) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise DataFileError(f"données consolidées : réalisé illisible pour {key[0]}, {key[1]}")
+    return number
 
 
 def _whole(key: RealisedKey, value: object) -> int | None:
@@ -252,19 +276,26 @@ def _whole(key: RealisedKey, value: object) -> int | None:
 def compute_attainment(
     year: int,
     targets: Iterable[TargetRow],
-    realised: Mapping[RealisedKey, int | None] | pl.DataFrame,
+    realised: Mapping[RealisedKey, Realised | None] | pl.DataFrame,
     catalogue: Catalogue | None = None,
     *,
     cap: Number = 1,
     weights: Mapping[str, Number] | None = None,
     outside_modulation: Iterable[str] | None = None,
+    axis_rate: str = BY_INDICATORS,
+    impacts: Sequence[Indicator] = (),
+    avenants: Avenants | None = None,
 ) -> Attainment:
     """Rates of ``year`` for every chamber that submitted (present in ``realised``).
 
     ``realised`` is ``{(chambre, code): value or None}`` or a frame with columns
     chambre, code, realise (and annee). Indicator rates are capped at ``cap``
-    (≥ 1); objective and axis rates are means of applicable activity indicators,
-    weighted by ``weights`` per indicator code (default 1). ``outside_modulation``:
+    (≥ 1); objective rates are means of their applicable indicators, weighted by
+    ``weights`` per indicator code (default 1). An axis rate is the mean of its
+    applicable indicators (``axis_rate = "indicateurs"``) or of its objectives that have
+    one (``"objectifs"``). ``impacts`` are the impact indicators an avenant makes count
+    in their axis this year (an impact without objective makes one more group of its
+    axis, for ``"objectifs"``); ``avenants`` may set the network's national targets. outside_modulation:
     the chambers that count in the network's sums but not in the CMAR means (default:
     the shipped registry's reporting chambers that receive no TFCMA, Alsace and Moselle).
     """
@@ -275,9 +306,12 @@ def compute_attainment(
     cap_f = Fraction(cap)
     if cap_f < 1:
         raise UsageError(f"le plafond du taux d'atteinte doit être au moins 1 (reçu : {cap})")
+    if axis_rate not in AXIS_RATES:
+        raise UsageError(f"taux d'axe inconnu : {axis_rate} (attendu : {', '.join(AXIS_RATES)})")
     weight_of = _weights(catalogue, weights)
+    counted = (*catalogue.indicators, *impacts)
     values = (
-        realised_from_frame(realised, year)
+        realised_from_frame(realised, year, (i.code for i in impacts))
         if isinstance(realised, pl.DataFrame)
         else dict(realised)
     )
@@ -297,16 +331,27 @@ def compute_attainment(
             ind.code: _indicator_row(
                 chamber, ind, target_of.get((chamber, ind.code)), values, cap_f
             )
-            for ind in catalogue.indicators
+            for ind in counted
         }
         indicators.extend(rows.values())
+        by_objective: dict[int, Fraction | None] = {}
         for obj in catalogue.objectives:
-            members = [rows[i.code] for i in catalogue.indicators if i.objective == obj.number]
-            mean = _mean(members, weight_of)
+            members = [rows[i.code] for i in counted if i.objective == obj.number]
+            mean = by_objective[obj.number] = _mean(members, weight_of)
             objectives.append(ObjectiveRate(chamber, obj.number, obj.axis, mean, mean is None))
         for ax in catalogue.axes:
-            members = [rows[i.code] for i in catalogue.indicators_of_axis(ax.number)]
-            mean = _mean(members, weight_of)
+            if axis_rate == BY_INDICATORS:
+                members = [rows[i.code] for i in counted if i.axis == ax.number]
+                mean = _mean(members, weight_of)
+            else:
+                groups = [r for o in catalogue.objectives if o.axis == ax.number
+                          if (r := by_objective[o.number]) is not None]  # fmt: skip
+                loose = [
+                    rows[i.code] for i in impacts if i.axis == ax.number and i.objective is None
+                ]
+                if (extra := _mean(loose, weight_of)) is not None:
+                    groups.append(extra)
+                mean = sum(groups, Fraction(0)) / len(groups) if groups else None
             # An axis with nothing to measure cannot be "not attained": rate 1, flagged.
             axes.append(
                 AxisRate(
@@ -321,12 +366,13 @@ def compute_attainment(
     return Attainment(
         year=year,
         cap=cap_f,
+        axis_rate=axis_rate,
         chambers=chambers,
         indicators=tuple(indicators),
         objectives=tuple(objectives),
         axes=tuple(axes),
         network_indicators=tuple(
-            _network_indicator(ind, year, chambers, values, indicators, outside)
+            _network_indicator(ind, year, chambers, values, indicators, outside, avenants)
             for ind in catalogue.indicators
         ),
         network_axes=tuple(_network_axes(catalogue, axes, outside)),
@@ -336,12 +382,10 @@ def compute_attainment(
 
 def _weights(catalogue: Catalogue, weights: Mapping[str, Number] | None) -> dict[str, Fraction]:
     given = dict(weights or {})
-    codes = {i.code for i in catalogue.indicators}
+    codes = {i.code for i in catalogue.all_indicators}
     unknown = sorted(set(given) - codes)
     if unknown:
-        raise UsageError(
-            f"pondération donnée pour un indicateur d'activité inconnu : {', '.join(unknown)}"
-        )
+        raise UsageError(f"pondération donnée pour un indicateur inconnu : {', '.join(unknown)}")
     result = {code: Fraction(given.get(code, 1)) for code in codes}
     negative = sorted(code for code, w in result.items() if w < 0)
     if negative:
@@ -349,7 +393,7 @@ def _weights(catalogue: Catalogue, weights: Mapping[str, Number] | None) -> dict
     return result
 
 
-def _check_codes(catalogue: Catalogue, values: Mapping[RealisedKey, int | None]) -> None:
+def _check_codes(catalogue: Catalogue, values: Mapping[RealisedKey, Realised | None]) -> None:
     known = {i.code for i in catalogue.all_indicators}
     for (chamber, code), value in values.items():
         if code not in known:
@@ -366,7 +410,7 @@ def _indicator_row(
     chamber: str,
     ind: Indicator,
     target_row: TargetRow | None,
-    values: Mapping[RealisedKey, int | None],
+    values: Mapping[RealisedKey, Realised | None],
     cap: Fraction,
 ) -> IndicatorRate:
     target = target_row.target if target_row else None
@@ -400,13 +444,14 @@ def _network_indicator(
     ind: Indicator,
     year: int,
     chambers: Iterable[str],
-    values: Mapping[RealisedKey, int | None],
+    values: Mapping[RealisedKey, Realised | None],
     rows: Iterable[IndicatorRate],
     outside: tuple[str, ...],
+    avenants: Avenants | None,
 ) -> NetworkIndicatorRate:
-    given = [v for c in chambers if (v := values.get((c, ind.code))) is not None]
+    given = [int(v) for c in chambers if (v := values.get((c, ind.code))) is not None]
     realised = sum(given) if given else None
-    target = national_target(ind, year)
+    target = national_target(ind, year, avenants)
     realisation = realisation_rate(target, realised)
     cmar = [
         r.rate

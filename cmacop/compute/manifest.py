@@ -9,7 +9,6 @@ bilan shows as they are (it never parses the manifest).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -20,45 +19,46 @@ from cmacop import __version__
 from cmacop.compute.attainment import rate_str
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
+from cmacop.cop.rules import YearRules
 from cmacop.errors import DataFileError, os_error_hint, os_error_text
 from cmacop.files.fsutil import sha256
 
 
 @dataclass(frozen=True)
 class Parameters:
-    """The parameters a year was computed with."""
+    """The parameters a year was computed with, and the rules they come from."""
 
     share: Decimal  # performance share p of the tax year
-    share_overridden: bool  # p set by configuration, not the catalogue's schedule
     axis_weights: tuple[tuple[int, Decimal], ...]
     indicator_weights: tuple[tuple[str, Decimal], ...]  # given weights (default 1), by code
     cap: Fraction  # cap of an indicator's attainment rate
+    rules: YearRules  # each rule applied, with its value and its source
+
+    @property
+    def share_source(self) -> str:
+        """``contrat``, ``décision : …`` or « provisoire : part performance non arrêtée »."""
+        return self.rules.share_source
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "part_performance": str(self.share),
-            "part_performance_surchargee": self.share_overridden,
+            "part_performance_source": self.share_source,
             "poids_axes": {str(axis): str(weight) for axis, weight in self.axis_weights},
             "poids_indicateurs": {code: str(w) for code, w in self.indicator_weights},
             "plafond_taux": rate_str(self.cap),
+            "taux_axe": self.rules.axis_rate,
+            "chambre_sans_resultats": self.rules.no_results,
+            "indicateurs_impact_modulation": list(self.rules.impacts),
         }
 
 
-def parameters_of(
-    year: int,
-    catalogue: Catalogue,
-    *,
-    cap: Fraction,
-    weights: Mapping[str, Any] | None,
-    share_overrides: Mapping[int, Decimal] | None,
-) -> Parameters:
-    tax_year = year + 1
+def parameters_of(rules: YearRules, catalogue: Catalogue) -> Parameters:
     return Parameters(
-        share=catalogue.share_for_year(tax_year, share_overrides),
-        share_overridden=bool(share_overrides and tax_year in share_overrides),
+        share=rules.share,
         axis_weights=tuple((a.number, a.weight) for a in catalogue.axes),
-        indicator_weights=tuple(sorted((weights or {}).items())),
-        cap=cap,
+        indicator_weights=tuple(sorted(rules.weights.items())),
+        cap=Fraction(rules.cap),
+        rules=rules,
     )
 
 
@@ -106,7 +106,10 @@ def build_manifest(
             "empreinte": catalogue.content_hash,
         },
         "registre": {"version": registry.version},
+        "part_performance_source": parameters.share_source,
         "parametres": parameters.to_dict(),
+        "regles": [rule.to_dict() for rule in parameters.rules.rules],
+        "avenants": list(parameters.rules.avenants),
         "fichiers_entree": [
             {"role": f.role, "chemin": f.path, "sha256": f.sha256}
             for f in inputs

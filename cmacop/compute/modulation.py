@@ -1,7 +1,9 @@
 """Modulation of the TFCMA: results of year N reduce the performance part of tax year N + 1.
 
 Rule (COP 2023-2027, préambule « répartition du produit de la taxe ») for each
-chamber with a base B:
+chamber with a base B, with the rules of the year (:class:`~cmacop.cop.rules.YearRules`:
+the share p is the contract's only for 2023, else CMA France's decision or cmacop's
+provisional default):
 
 - performance part P = B × p, rounded half up to the cent; operating part B − P;
 - each axis a can withdraw P × w_a × (1 − A_a), A_a the chamber's axis rate
@@ -9,7 +11,10 @@ chamber with a base B:
 - the exact sum over the axes is rounded half up to the cent ONCE: that is the
   reduction R; the final allocation is B − R;
 - what is withheld goes to national projects and is never redistributed
-  (« ne pourront être reversés à une chambre individuelle »): the pool is Σ R.
+  (« ne pourront être reversés à une chambre individuelle »): the pool is Σ R;
+- a CMAR with a base and no accepted results (the contract says nothing): every axis
+  rate 0 (``chambre_sans_resultats = "zero"``), or no reduction at all and flagged « sans
+  résultats : à arbitrer » (``"hors_modulation"``).
 
 Money is computed in integer cents and exact fractions, returned as Decimal.
 """
@@ -24,6 +29,7 @@ from typing import Any
 
 from cmacop.compute.attainment import Attainment, rate_str
 from cmacop.cop.catalogue import Catalogue, load_catalogue
+from cmacop.cop.rules import NO_RESULTS_OUTSIDE, OPEN_RULES, Decisions, YearRules
 from cmacop.errors import CmacopError, DataFileError
 
 
@@ -45,7 +51,8 @@ class ModulationLine:
     axis_reductions: Mapping[int, Decimal]
     reduction: Decimal
     final: Decimal
-    no_data: bool  # « sans données »: a base but no axis rates, every axis taken at 0
+    no_data: bool  # a base but no axis rates: every axis at 0, or left out (``outside``)
+    outside: bool = False  # « sans résultats : à arbitrer »: no reduction (hors_modulation)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,18 +65,20 @@ class ModulationLine:
             "reduction": str(self.reduction),
             "dotation_finale": str(self.final),
             "sans_donnees": self.no_data,
+            "sans_resultats_a_arbitrer": self.outside,
         }
 
 
 @dataclass(frozen=True)
 class Modulation:
-    """The modulation of one tax year, with the parameters it used."""
+    """The modulation of one tax year, with the parameters and the rules it used."""
 
     results_year: int
     tax_year: int
     share: Decimal
     axis_weights: Mapping[int, Decimal]
     cap: Fraction | None  # cap of the indicator rates, when known
+    rules: YearRules
     lines: tuple[ModulationLine, ...]
     total_base: Decimal
     total_performance: Decimal
@@ -83,15 +92,33 @@ class Modulation:
                 return line
         raise KeyError(chamber)
 
+    @property
+    def used_rules(self) -> tuple[str, ...]:
+        """The open rules this modulation used (« chambre_sans_resultats » only if it arose)."""
+        used = [k for k in OPEN_RULES if k != "chambre_sans_resultats"]
+        if any(line.no_data for line in self.lines):
+            used.append("chambre_sans_resultats")
+        return tuple(used)
+
+    @property
+    def proposal(self) -> bool:
+        """A proposition until every rule it uses is decided (the contract's or CMA France's)."""
+        return bool(self.rules.undecided(self.used_rules))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "annee_resultats": self.results_year,
             "annee_taxe": self.tax_year,
             "parametres": {
                 "part_performance": str(self.share),
+                "part_performance_source": self.rules.share_source,
                 "poids_axes": {str(a): str(w) for a, w in self.axis_weights.items()},
                 "plafond_taux": rate_str(self.cap),
+                "taux_axe": self.rules.axis_rate,
+                "chambre_sans_resultats": self.rules.no_results,
             },
+            "proposition": self.proposal,
+            "regles_non_decidees": [r.key for r in self.rules.undecided(self.used_rules)],
             "chambres": [line.to_dict() for line in self.lines],
             "totaux": {
                 "base": str(self.total_base),
@@ -108,17 +135,13 @@ def modulate(
     bases: Mapping[str, Decimal],
     catalogue: Catalogue | None = None,
     *,
-    share_overrides: Mapping[int, Decimal] | None = None,
+    rules: YearRules | None = None,
 ) -> Modulation:
     """Modulation of tax year ``attainment.year + 1`` from that year's axis rates."""
     return modulate_rates(
-        attainment.year,
-        bases,
-        attainment.axis_rates(),
-        catalogue,
-        share_overrides=share_overrides,
+        attainment.year, bases, attainment.axis_rates(), catalogue, rules=rules,
         cap=attainment.cap,
-    )
+    )  # fmt: skip
 
 
 def modulate_rates(
@@ -127,21 +150,26 @@ def modulate_rates(
     axis_rates: Mapping[str, Mapping[int, Fraction]],
     catalogue: Catalogue | None = None,
     *,
-    share_overrides: Mapping[int, Decimal] | None = None,
+    rules: YearRules | None = None,
     cap: Fraction | None = None,
 ) -> Modulation:
     """Modulation from ``{chamber: {axis: rate}}``; only chambers with a base take part.
 
-    A chamber with a base and no rates (it transmitted nothing) has every axis
-    at rate 0, i.e. loses its whole performance part, and is flagged ``no_data``.
-    ``cap`` is only recorded among the parameters.
+    ``rules`` (default: none decided, :meth:`Decisions.for_year`) give the share p and what
+    happens to a chamber with a base and no rates (it transmitted nothing): every axis at
+    rate 0, i.e. it loses its whole performance part, or no reduction at all (flagged
+    ``outside``); either way it is flagged ``no_data``. ``cap`` is only recorded.
     """
     catalogue = catalogue or load_catalogue()
-    tax_year = results_year + 1  # results of N condition the tax of N + 1 (préambule du COP)
-    share = catalogue.share_for_year(tax_year, share_overrides)
+    # Results of N condition the tax of N + 1 (préambule du COP).
+    rules = rules or Decisions().for_year(results_year, catalogue)
+    if rules.results_year != results_year:
+        raise ValueError(f"rules of {rules.results_year} for the results of {results_year}")
+    tax_year, share = rules.tax_year, rules.share
     weights = {ax.number: ax.weight for ax in catalogue.axes}
+    outside = rules.no_results == NO_RESULTS_OUTSIDE
     lines = tuple(
-        _line(chamber, base, share, weights, axis_rates.get(chamber))
+        _line(chamber, base, share, weights, axis_rates.get(chamber), outside=outside)
         for chamber, base in bases.items()
     )
     total_base = sum((line.base for line in lines), Decimal("0.00"))
@@ -154,6 +182,7 @@ def modulate_rates(
         share=share,
         axis_weights=weights,
         cap=cap,
+        rules=rules,
         lines=lines,
         total_base=total_base,
         total_performance=sum((line.performance_part for line in lines), Decimal("0.00")),
@@ -169,6 +198,8 @@ def _line(
     share: Decimal,
     weights: Mapping[int, Decimal],
     rates: Mapping[int, Fraction] | None,
+    *,
+    outside: bool = False,
 ) -> ModulationLine:
     base_cents = _cents(chamber, base)
     no_data = not rates
@@ -178,11 +209,12 @@ def _line(
             raise ValueError(f"{chamber}: no rate for axes {absent}")
         axis_rates = {a: Fraction(rates[a]) for a in weights}
     else:
-        axis_rates = {a: Fraction(0) for a in weights}
+        # « hors_modulation »: no rate, nothing withheld, to be settled by CMA France.
+        axis_rates = {} if outside else {a: Fraction(0) for a in weights}
     performance = _round_half_up(base_cents * Fraction(share))
     exact = {
         # A rate above 1 (cap > 1) withdraws nothing: a reduction is never negative.
-        a: performance * Fraction(w) * max(Fraction(0), 1 - axis_rates[a])
+        a: performance * Fraction(w) * max(Fraction(0), 1 - axis_rates.get(a, Fraction(1)))
         for a, w in weights.items()
     }
     reduction = _round_half_up(sum(exact.values(), Fraction(0)))  # the exact sum, rounded once
@@ -196,6 +228,7 @@ def _line(
         reduction=_money(reduction),
         final=_money(base_cents - reduction),
         no_data=no_data,
+        outside=no_data and outside,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmacop.cop.rules import NO_RESULTS_FLAG
 from cmacop.errors import CmacopError, folder_error
 from cmacop.files.fsutil import sha256, write_bytes_atomic
 from cmacop.french import to_csv, to_json
@@ -75,7 +76,8 @@ def render_outputs(results: YearResults) -> dict[str, bytes]:
     mod = results.modulation
     if mod is not None:
         axes = list(mod.axis_weights)
-        columns = [*MODULATION_COLUMNS, *(f"reduction_axe_{a}" for a in axes)]
+        # signalement: a CMAR without results (« sans données », or « sans résultats : à arbitrer »).
+        columns = [*MODULATION_COLUMNS, *(f"reduction_axe_{a}" for a in axes), "signalement"]
         rows = []
         for line in mod.lines:
             row: dict[str, Any] = {
@@ -87,6 +89,9 @@ def render_outputs(results: YearResults) -> dict[str, bytes]:
                 "dotation_finale": line.final,
             }
             row.update({f"reduction_axe_{a}": line.axis_reductions[a] for a in axes})
+            row["signalement"] = (
+                NO_RESULTS_FLAG if line.outside else "sans données" if line.no_data else None
+            )
             rows.append(row)
         files[names["modulation"]] = to_csv(rows, columns)
     return {name: text.encode("utf-8") for name, text in files.items()}

@@ -18,6 +18,7 @@ import polars as pl
 from cmacop.campaign.config import Config
 from cmacop.campaign.layout import (
     APPRECIATIONS_FILE,
+    AVENANTS_DIR,
     CALENDAR_FILE,
     DATA,
     DEPOSITS,
@@ -25,6 +26,7 @@ from cmacop.campaign.layout import (
     FOLLOW_UP_FILE,
     KEY_FILE,
     REFERENCE_DIR,
+    RULES_FILE,
     SIGNATURES_FILE,
     TARGETS_FILE,
     base_file_name,
@@ -53,8 +55,10 @@ from cmacop.cop.followup import (
 )
 from cmacop.cop.referentiel import read_base
 from cmacop.cop.registry import Registry, load_registry
+from cmacop.cop.rules import NO_RESULTS_FLAG, PROVISIONAL_SHARE, Decisions, YearRules
 from cmacop.cop.targets import FIRST_YEAR, TargetRow
 from cmacop.errors import DataFileError
+from cmacop.french import fmt_percent
 from cmacop.validate.checks.network import THRESHOLD, Outlier, network_outliers
 from cmacop.validate.justifications import NONE as NO_JUSTIFICATION
 from cmacop.validate.justifications import Justifications, justifications_of
@@ -73,6 +77,8 @@ class ReferenceFiles:
     follow_up: Path | None = None
     signatures: Path | None = None
     appreciations: Path | None = None
+    rules: Path | None = None  # CMA France's decisions (regles.toml)
+    avenants: Path | None = None  # the folder of the avenants
 
     def to_dict(self) -> dict[str, str | None]:
         return {
@@ -83,6 +89,8 @@ class ReferenceFiles:
             "suivi_jalons": _str(self.follow_up),
             "signatures_com": _str(self.signatures),
             "appreciations_prefet": _str(self.appreciations),
+            "regles": _str(self.rules),
+            "avenants": _str(self.avenants),
         }
 
 
@@ -101,14 +109,16 @@ def reference_files(
     follow_up: Path | None = None,
     signatures: Path | None = None,
     appreciations: Path | None = None,
+    rules: Path | None = None,
+    avenants: Path | None = None,
 ) -> ReferenceFiles:
     """Given files win; else the campaign's ``referentiel/`` files when they exist."""
 
-    def pick(given: Path | None, name: str) -> Path | None:
+    def pick(given: Path | None, name: str, folder: bool = False) -> Path | None:
         if given is not None:
             return Path(given)
         candidate = beside_store(store, REFERENCE_DIR, name)
-        return candidate if candidate.is_file() else None
+        return candidate if (candidate.is_dir() if folder else candidate.is_file()) else None
 
     return ReferenceFiles(
         targets=pick(targets, TARGETS_FILE),
@@ -118,6 +128,8 @@ def reference_files(
         follow_up=pick(follow_up, FOLLOW_UP_FILE),
         signatures=pick(signatures, SIGNATURES_FILE),
         appreciations=pick(appreciations, APPRECIATIONS_FILE),
+        rules=pick(rules, RULES_FILE),
+        avenants=pick(avenants, AVENANTS_DIR, folder=True),
     )
 
 
@@ -156,10 +168,40 @@ class YearResults:
     def tax_year(self) -> int:
         return self.year + 1
 
+    @property
+    def rules(self) -> YearRules:
+        return self.parameters.rules
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a user must be told of the rules applied (console, journal of « cmacop run »)."""
+        rules, out = self.rules, []
+        if rules.share_provisional:
+            out.append(
+                f"part performance de la taxe {self.tax_year} non décidée par CMA France : "
+                f"{fmt_percent(rules.share, 2)}, trajectoire indicative de cmacop — "
+                f"{PROVISIONAL_SHARE} (décision à inscrire dans regles.toml, "
+                f"[part_performance.{self.tax_year}])"
+            )
+        mod = self.modulation
+        if mod is not None and mod.proposal:
+            undecided = [r.key for r in rules.undecided(mod.used_rules)]
+            out.append(
+                f"modulation de la TFCMA {self.tax_year} présentée comme une proposition : "
+                "règles non décidées par CMA France, appliquées avec le défaut de cmacop "
+                f"(clés de regles.toml) : {', '.join(undecided)}"
+            )
+        flagged = [] if mod is None else [line.chamber for line in mod.lines if line.outside]
+        if flagged:
+            out.append(f"{NO_RESULTS_FLAG} : {', '.join(flagged)} (aucune réduction appliquée)")
+        return tuple(out)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "annee": self.year,
             "annee_taxe": self.tax_year,
+            "regles": self.rules.to_dict(),
+            "avertissements": list(self.warnings),
             "depot": str(self.store),
             "referentiel": self.references.to_dict(),
             "cibles": [r.to_dict() for r in self.targets if r.target is not None],
@@ -171,7 +213,58 @@ class YearResults:
         }
 
 
-def compute_results(
+@dataclass(frozen=True)
+class PreparedYear:
+    """A results year read once — store, reference files, rules, avenants — to compute it
+    under CMA France's decisions or under other ones (``cmacop simuler``)."""
+
+    year: int
+    store: Store
+    references: ReferenceFiles
+    settings: Settings  # with the reference files found
+    catalogue: Catalogue
+    registry: Registry
+    data: pl.DataFrame = field(compare=False, repr=False)
+    bases: Mapping[str, Any] | None = field(default=None, compare=False)
+
+    @property
+    def decisions(self) -> Decisions:
+        return self.settings.decisions(self.catalogue)
+
+    def rules(self, decisions: Decisions | None = None, year: int | None = None) -> YearRules:
+        """The rules of ``year`` (default: this one) under ``decisions`` (default: the file's)."""
+        return (decisions or self.decisions).for_year(
+            year or self.year, self.catalogue, self.settings.amendments(self.catalogue)
+        )
+
+    def attainment(
+        self, rules: YearRules, frame: pl.DataFrame | None = None
+    ) -> tuple[list[TargetRow], Attainment]:
+        """Targets and rates of ``rules.results_year`` (``frame``: that year's data)."""
+        year, cat = rules.results_year, self.catalogue
+        avenants = self.settings.amendments(cat)
+        rows = self.settings.regional_targets(year, cat, self.registry)
+        impacts = avenants.modulated_impacts(year, cat)
+        codes = [i.code for i in cat.indicators] + [i.code for i in impacts]
+        frame = self.data if frame is None else frame
+        realised = realised_from_frame(
+            frame.filter(pl.col("code").is_in(codes)), year, (i.code for i in impacts)
+        )
+        outside = [c.code for c in self.registry.reporting if not c.receives_tfcma]
+        return rows, compute_attainment(
+            year, rows, realised, cat, cap=rules.cap, weights=rules.weights,
+            axis_rate=rules.axis_rate, impacts=impacts, avenants=avenants,
+            outside_modulation=outside,
+        )  # fmt: skip
+
+    def modulation(self, rules: YearRules, attainment: Attainment) -> Modulation | None:
+        """The modulation of the tax year; None without a TFCMA base file."""
+        if self.bases is None:
+            return None
+        return modulate(attainment, self.bases, self.catalogue, rules=rules)
+
+
+def prepare_year(
     year: int | None = None,
     *,
     settings: Settings | None = None,
@@ -180,18 +273,16 @@ def compute_results(
     targets: str | Path | Mapping[TargetKey, int] | None = None,
     key: str | Path | Mapping[str, int] | None = None,
     base: str | Path | None = None,
+    rules: str | Path | Decisions | None = None,
+    avenants: str | Path | None = None,
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
-) -> YearResults:
-    """Targets and attainment of ``year``, modulation of tax year ``year + 1``, from the store.
-
-    ``settings`` (or ``config`` and the options) give the year (default
-    ``campagne.annee``), the store, the reference files and the calculation settings.
-    """
-
+) -> PreparedYear:
+    """Read what ``year`` is computed from; every reference file is checked before anything
+    is computed (a wrong rules or avenant file stops here, nothing written)."""
     s = settings_for(
         settings, config, year=year, need_year=True, store=store, targets=targets, key=key,
-        base=base,
+        base=base, rules=rules, avenants=avenants,
     )  # fmt: skip
     assert s.year is not None
     year = s.year
@@ -220,33 +311,61 @@ def compute_results(
         follow_up=s.follow_up,
         signatures=s.signatures,
         appreciations=s.appreciations,
+        rules=s.rules if isinstance(s.rules, Path) else None,
+        avenants=s.avenants if isinstance(s.avenants, Path) else None,
     )
     given = s.but(
-        targets=s.targets if isinstance(s.targets, Mapping) else refs.targets, key=refs.key
-    )
+        targets=s.targets if isinstance(s.targets, Mapping) else refs.targets,
+        key=refs.key,
+        rules=s.rules if isinstance(s.rules, Decisions) else refs.rules,
+        avenants=s.avenants if s.avenants is not None and not isinstance(s.avenants, Path)
+        else refs.avenants,
+    )  # fmt: skip
     if given.targets is None and given.key is None:
         raise DataFileError(
             "aucune cible : ni fichier de cibles de COM ni clé de répartition",
             hint=f"Indiquez --targets et/ou --key, ou placez {TARGETS_FILE} et {KEY_FILE} "
             f"dans le dossier {REFERENCE_DIR}/ de la campagne.",
         )
+    given.decisions(catalogue)  # both checked before anything is computed
+    given.amendments(catalogue)
+    bases = read_base(refs.base, registry) if refs.base is not None else None
+    return PreparedYear(year, st, refs, given, catalogue, registry, data, bases)
 
-    def attainment_of(results_year: int, frame: pl.DataFrame) -> tuple[list[TargetRow], Attainment]:
-        rows = given.regional_targets(results_year, catalogue, registry)
-        activity = [i.code for i in catalogue.indicators]
-        realised = realised_from_frame(frame.filter(pl.col("code").is_in(activity)), results_year)
-        return rows, compute_attainment(
-            results_year, rows, realised, catalogue, cap=s.cap, weights=s.weights,
-            outside_modulation=[c.code for c in registry.reporting if not c.receives_tfcma],
-        )  # fmt: skip
 
-    rows, attainment = attainment_of(year, data)
+def compute_results(
+    year: int | None = None,
+    *,
+    settings: Settings | None = None,
+    config: Config | str | Path | None = None,
+    store: str | Path | None = None,
+    targets: str | Path | Mapping[TargetKey, int] | None = None,
+    key: str | Path | Mapping[str, int] | None = None,
+    base: str | Path | None = None,
+    rules: str | Path | Decisions | None = None,
+    avenants: str | Path | None = None,
+    catalogue: Catalogue | None = None,
+    registry: Registry | None = None,
+) -> YearResults:
+    """Targets and attainment of ``year``, modulation of tax year ``year + 1``, from the store.
+
+    ``settings`` (or ``config`` and the options) give the year (default
+    ``campagne.annee``), the store, the reference files, CMA France's rules and the
+    avenants.
+    """
+    prepared = prepare_year(
+        year, settings=settings, config=config, store=store, targets=targets, key=key,
+        base=base, rules=rules, avenants=avenants, catalogue=catalogue, registry=registry,
+    )  # fmt: skip
+    year, st, refs = prepared.year, prepared.store, prepared.references
+    catalogue, registry, given = prepared.catalogue, prepared.registry, prepared.settings
+    year_rules = prepared.rules()
+    rows, attainment = prepared.attainment(year_rules)
     previous_data = st.read(DATA, year - 1)
-    previous = None if previous_data.is_empty() else attainment_of(year - 1, previous_data)[1]
-    modulation = None
-    if refs.base is not None:
-        bases = read_base(refs.base, registry)
-        modulation = modulate(attainment, bases, catalogue, share_overrides=s.share_overrides)
+    previous = None
+    if not previous_data.is_empty():
+        previous = prepared.attainment(prepared.rules(year=year - 1), previous_data)[1]
+    modulation = prepared.modulation(year_rules, attainment)
     comp = completeness(st, year, registry=registry, catalogue=catalogue)
     accepted = st.read(DEPOSITS, year).filter(pl.col("statut") == ACCEPTED)
     used: list[tuple[str, Path | None]] = [
@@ -262,6 +381,12 @@ def compute_results(
         ("suivi des jalons", refs.follow_up),
         ("signatures des COM", refs.signatures),
         ("appréciations des préfets", refs.appreciations),
+        ("règles de CMA France", refs.rules),
+    ]
+    used += [  # only the avenants in force: earlier years are computed as without them
+        (f"avenant {a.id}", a.source)
+        for a in prepared.settings.amendments(catalogue).in_force(year)
+        if a.source is not None
     ]
     inputs = tuple(input_files(used)) + tuple(
         InputFile(f"bilan de COM {chamber}", name, sha, chamber=chamber)
@@ -269,9 +394,7 @@ def compute_results(
         .select("chambre", "fichier", "sha256")
         .iter_rows()
     )
-    parameters = parameters_of(
-        year, catalogue, cap=attainment.cap, weights=s.weights, share_overrides=s.share_overrides
-    )
+    parameters = parameters_of(year_rules, catalogue)
     kept = sorted({row.sha256 for row in comp.rows if row.sha256})
     return YearResults(
         year=year,
@@ -285,12 +408,12 @@ def compute_results(
         parameters=parameters,
         inputs=inputs,
         manifest=build_manifest(year, catalogue, registry, parameters, inputs),
-        data=data,
+        data=prepared.data,
         findings=st.read(FINDINGS, year).filter(pl.col("sha256").is_in(kept)),
         history=network_history(st, year, catalogue),
-        justifications=justifications_of(s, catalogue, registry),
-        outliers=year_outliers(data, given.allocation_key(registry), catalogue, s),
-        outlier_threshold=s.thresholds.network,
+        justifications=justifications_of(given, catalogue, registry),
+        outliers=year_outliers(prepared.data, given.allocation_key(registry), catalogue, given),
+        outlier_threshold=given.thresholds.network,
         bilan_references=read_bilan_references(refs, catalogue, registry),
     )
 

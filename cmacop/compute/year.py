@@ -13,6 +13,7 @@ from cmacop.compute.outputs import write_outputs
 from cmacop.compute.results import YearResults, compute_results, reference_files
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.registry import Registry
+from cmacop.cop.rules import Decisions
 
 __all__ = ["YearResults", "compute_year", "default_out_dir", "reference_files"]
 
@@ -31,6 +32,8 @@ def compute_year(
     targets: str | Path | Mapping[TargetKey, int] | None = None,
     key: str | Path | Mapping[str, int] | None = None,
     base: str | Path | None = None,
+    rules: str | Path | Decisions | None = None,
+    avenants: str | Path | None = None,
     out_dir: str | Path | None = None,
     catalogue: Catalogue | None = None,
     registry: Registry | None = None,
@@ -40,7 +43,7 @@ def compute_year(
     store), listed in ``written``."""
     results = compute_results(
         year, settings=settings, config=config, store=store, targets=targets, key=key,
-        base=base, catalogue=catalogue, registry=registry,
+        base=base, rules=rules, avenants=avenants, catalogue=catalogue, registry=registry,
     )  # fmt: skip
     out = Path(out_dir) if out_dir is not None else default_out_dir(results.store, results.year)
     return replace(results, written=tuple(write_outputs(results, out)))

@@ -14,26 +14,52 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, Literal
 
+from cmacop.cop.avenants import FIRST_YEAR as FIRST_YEAR
+from cmacop.cop.avenants import LAST_YEAR as LAST_YEAR
+from cmacop.cop.avenants import Avenants
 from cmacop.cop.catalogue import Catalogue, Indicator, load_catalogue
 from cmacop.cop.registry import load_registry
 from cmacop.errors import DataFileError
-
-FIRST_YEAR = 2023  # the COP's first year: ``cible_2023`` of the catalogue
-LAST_YEAR = 2027  # the COP's last year: ``cible_2027`` of the catalogue
 
 Origin = Literal["COM", "dérivée"]
 COM: Origin = "COM"
 DERIVED: Origin = "dérivée"
 
+# Where a national target comes from (besides an avenant, named by its id).
+CONTRACT = "contrat"  # the contract's 2023 or 2027 figure
+INTERPOLATED = "interpolation"  # between them, linear (a cmacop default)
 
-def national_target(indicator: Indicator, year: int) -> int | None:
-    """National target of ``indicator`` for ``year``; None when the COP sets none.
 
-    Between the contract's 2023 and 2027 targets the trajectory is linear,
-    rounded half up to a whole number; after 2027 the 2027 target holds.
+def national_target(
+    indicator: Indicator, year: int, avenants: Avenants | None = None
+) -> int | None:
+    """National target of ``indicator`` for ``year``; None when neither the COP nor an
+    avenant in force sets one (see :func:`national_target_source`)."""
+    return national_target_source(indicator, year, avenants)[0]
+
+
+def national_target_source(
+    indicator: Indicator, year: int, avenants: Avenants | None = None
+) -> tuple[int | None, str | None]:
+    """``(target, source)``: the latest avenant in force that sets it (source: its id), else
+    the contract's 2023 or 2027 figure (``contrat``), else the linear trajectory between
+    them, rounded half up to a whole number (``interpolation``); after 2027 the 2027
+    target holds. Impact indicators have a target only from an avenant.
     """
+    if avenants is not None:
+        found = avenants.target(indicator.code, year)
+        if found is not None:
+            return found
+    target = _contract_target(indicator, year)
+    if target is None:
+        return None, None
+    contract = year >= LAST_YEAR or (year == FIRST_YEAR and indicator.target_2023 is not None)
+    return target, CONTRACT if contract else INTERPOLATED
+
+
+def _contract_target(indicator: Indicator, year: int) -> int | None:
     if indicator.impact or year < FIRST_YEAR:
-        return None  # impact indicators have no target (catalogue, « sans cible »)
+        return None  # impact indicators have no target in the contract
     start, end = indicator.target_2023, indicator.target_2027
     if end is None:
         # I1.1, I1.2: a one-off 2023-2024 programme with a 2023 target only.
@@ -103,13 +129,16 @@ def regional_targets(
     com_targets: Mapping[tuple[str, int, str], int] | None = None,
     key: Mapping[str, int] | None = None,
     chambers: Iterable[str] | None = None,
+    avenants: Avenants | None = None,
 ) -> list[TargetRow]:
-    """Targets of every chamber for every activity indicator of ``year``.
+    """Targets of every chamber for every activity indicator of ``year``, and for every
+    impact indicator an avenant in force makes count (after them).
 
     A COM target wins (a COM target of 0 is kept: it means "no target"). Else
     the national target is apportioned over all the chambers of ``key`` (the
     same split whatever COM targets other chambers have); a chamber absent
-    from the key, or an indicator without national target, gets None.
+    from the key, or an indicator without national target, gets None. A rate
+    (unit « % ») is not apportioned: each chamber's target is the national rate.
     ``chambers`` defaults to the reporting chambers of the shipped registry
     (the 18 CMAR and the 2 CM), in registry order.
     """
@@ -118,14 +147,20 @@ def regional_targets(
     if chambers is None:
         chambers = [c.code for c in load_registry().reporting]
     chamber_list = list(chambers)
+    counted = list(catalogue.indicators)
+    if avenants is not None:
+        counted += avenants.modulated_impacts(year, catalogue)
     derived: dict[str, dict[str, int]] = {}
-    for ind in catalogue.indicators:
-        national = national_target(ind, year)
+    for ind in counted:
+        national = national_target(ind, year, avenants)
         if national is not None and key is not None:
-            derived[ind.code] = apportion(national, key)
+            if ind.unit == "%":
+                derived[ind.code] = dict.fromkeys(key, national)
+            else:
+                derived[ind.code] = apportion(national, key)
     rows = []
     for chamber in chamber_list:
-        for ind in catalogue.indicators:
+        for ind in counted:
             com = com_targets.get((chamber, year, ind.code))
             if com is not None:
                 rows.append(TargetRow(chamber, ind.code, com, COM))
@@ -134,3 +169,44 @@ def regional_targets(
                     TargetRow(chamber, ind.code, derived.get(ind.code, {}).get(chamber), DERIVED)
                 )
     return rows
+
+
+def catalogue_rows(
+    catalogue: Catalogue, year: int | None = None, avenants: Avenants | None = None
+) -> list[dict[str, Any]]:
+    """``cmacop catalogue``'s rows; with ``year``, each activity indicator's national target
+    in force that year (``cible_annee``) and where it comes from (``source_cible``:
+    ``contrat``, ``interpolation`` or the avenant's id; empty without a target)."""
+    rows = catalogue.to_rows()
+    if year is None:
+        return rows
+    for row, ind in zip(rows, catalogue.indicators, strict=True):
+        target, source = national_target_source(ind, year, avenants)
+        row["cible_annee"], row["source_cible"] = target, source
+    return rows
+
+
+def catalogue_view(
+    catalogue: Catalogue, year: int | None = None, avenants: Avenants | None = None
+) -> dict[str, Any]:
+    """``cmacop catalogue --format json``: the catalogue; with ``year``, the targets in force
+    that year, the impact indicators an avenant gives a target, and the avenants in force."""
+    view = catalogue.to_dict()
+    if year is None:
+        return view
+    counted = {i.code for i in (avenants or Avenants()).modulated_impacts(year, catalogue)}
+    extra = {r["code"]: r for r in catalogue_rows(catalogue, year, avenants)}
+    view["annee"] = year
+    view["indicateurs"] = [
+        {**row, "cible_annee": extra[row["code"]]["cible_annee"],
+         "source_cible": extra[row["code"]]["source_cible"]}
+        for row in view["indicateurs"]
+    ]  # fmt: skip
+    impacts = []
+    for row, ind in zip(view["impacts"], catalogue.impacts, strict=True):
+        target, source = national_target_source(ind, year, avenants)
+        impacts.append({**row, "cible_annee": target, "source_cible": source,
+                        "dans_modulation": ind.code in counted})  # fmt: skip
+    view["impacts"] = impacts
+    view["avenants_en_vigueur"] = [a.to_dict() for a in (avenants or Avenants()).in_force(year)]
+    return view

@@ -69,6 +69,7 @@ class ReportResult:
     modulated: bool = True  # False: no TFCMA base, the modulation is « non calculée »
     # The network's rate per axis (the dashboard shows them): (axis, short title, rate).
     axis_rates: tuple[tuple[int, str, Fraction | None], ...] = field(default=(), compare=False)
+    warnings: tuple[str, ...] = ()  # rules left to cmacop's defaults (YearResults.warnings)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -85,6 +86,7 @@ class ReportResult:
             ],
             "fichiers_calcul": [str(p) for p in self.data_files],
             "modulation_calculee": self.modulated,
+            "avertissements": list(self.warnings),
         }
 
 
@@ -208,6 +210,8 @@ def build_report(
     key: str | Path | None = None,
     base: str | Path | None = None,
     justifications: str | Path | None = None,
+    rules: str | Path | None = None,
+    avenants: str | Path | None = None,
     chambers: Sequence[str] | None = None,
     formats: str | Iterable[str] | None = None,
     out_dir: str | Path | None = None,
@@ -229,7 +233,8 @@ def build_report(
 
     s = settings_for(
         settings, config, year=year, need_year=True, store=store, targets=targets, key=key,
-        base=base, reports=out_dir, justifications=justifications,
+        base=base, reports=out_dir, justifications=justifications, rules=rules,
+        avenants=avenants,
     )  # fmt: skip
     assert s.year is not None
     fmts = parse_formats(formats if formats is not None else s.formats or DEFAULT_FORMATS)
@@ -266,5 +271,6 @@ def build_report(
         for r in results.attainment.network_axes
     )
     return ReportResult(
-        s.year, out, generated_on, result.documents, tuple(data_files), result.modulated, rates
-    )
+        s.year, out, generated_on, result.documents, tuple(data_files), result.modulated, rates,
+        results.warnings,
+    )  # fmt: skip

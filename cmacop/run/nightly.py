@@ -105,12 +105,15 @@ def run_campaign(
     year: int | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    rules: str | Path | None = None,
+    avenants: str | Path | None = None,
 ) -> RunResult:
     """One pass over the campaign (the twin of ``cmacop run``); see the module docstring.
 
     ``config`` is a :class:`Config`, a campaign folder or its ``cmacop.toml``
     (default: the current folder's); ``year`` the year of the bilans (default
-    ``campagne.annee``); ``today`` the date printed on regenerated bilans.
+    ``campagne.annee``); ``today`` the date printed on regenerated bilans; ``rules`` and
+    ``avenants`` replace the campaign's ``referentiel.regles`` and ``referentiel.avenants``.
     Raises :class:`RunLockedError` (exit 3) when another run holds the lock, a
     :class:`~cmacop.campaign.config.ConfigError` or :class:`RunError` (exit 4) when the
     campaign cannot be processed (configuration, store, lock): the message names the
@@ -120,6 +123,10 @@ def run_campaign(
     """
     check_year(year)  # a mistyped year is refused before the campaign is looked for
     cfg = load_campaign(config)
+    if rules is not None:
+        cfg = replace(cfg, rules_file=Path(rules))
+    if avenants is not None:
+        cfg = replace(cfg, avenants_dir=Path(avenants))
     year = campaign_year(cfg, year)
     today = today or date.today()
     started = datetime.now(UTC)

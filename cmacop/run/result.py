@@ -117,6 +117,7 @@ class ReportsOutcome:
     folder: str  # relative to the campaign folder
     files: tuple[str, ...] = ()
     generated_on: date | None = None
+    warnings: tuple[str, ...] = ()  # e.g. « provisoire : part performance non arrêtée »
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +126,7 @@ class ReportsOutcome:
             "dossier": self.folder,
             "etablis_le": self.generated_on.isoformat() if self.generated_on else None,
             "fichiers": list(self.files),
+            "avertissements": list(self.warnings),
         }
 
 
@@ -234,7 +236,7 @@ def recorded_reports(
     if not done.files:
         return ReportsOutcome(year, NO_DATA, folder)
     when = date.fromisoformat(done.generated_on) if done.generated_on else None
-    return ReportsOutcome(year, state, folder, tuple(done.files), when)
+    return ReportsOutcome(year, state, folder, tuple(done.files), when, tuple(done.warnings))
 
 
 def problem_of(root: Path, step: str, error: CmacopError, *, then: str = "") -> Problem:

@@ -66,6 +66,7 @@ class ReportState:
     generated_on: str | None = None
     # The network's attainment per axis: [{"axe", "titre", "taux", "poids"}] (rates as text).
     axes: list[dict[str, Any]] | None = None
+    warnings: list[str] = field(default_factory=list)  # rules left to cmacop's defaults
 
 
 @dataclass

@@ -152,6 +152,10 @@ class Steps:
         inputs["suivi_jalons"] = cfg.follow_up_file
         inputs["signatures_com"] = cfg.signatures_file
         inputs["appreciations_prefet"] = cfg.appreciations_file
+        inputs["regles"] = cfg.rules_file
+        if cfg.avenants_dir is not None and cfg.avenants_dir.is_dir():
+            for path in sorted(cfg.avenants_dir.glob("*.toml")):
+                inputs[f"avenants/{path.name}"] = path
         inputs["cmacop.toml"] = cfg.source
         return inputs
 
@@ -477,9 +481,12 @@ class Steps:
             {"axe": axis, "titre": title, "taux": rate_str(rate)}
             for axis, title, rate in result.axis_rates
         ]
-        self.state.reports[year] = ReportState(current, moved, today.isoformat(), axes)
+        warnings = list(result.warnings)
+        self.state.reports[year] = ReportState(current, moved, today.isoformat(), axes, warnings)
         self.log.info(f"bilans {year} établis ({len(moved)} fichiers dans {self.rel(final)})")
-        return ReportsOutcome(year, WRITTEN, self.rel(final), tuple(moved), today)
+        for warning in warnings:
+            self.log.warning(f"bilans {year} : {warning}")
+        return ReportsOutcome(year, WRITTEN, self.rel(final), tuple(moved), today, tuple(warnings))
 
     # ------------------------------------------------------------------ housekeeping
 

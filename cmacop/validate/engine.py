@@ -261,6 +261,7 @@ def validate_paths(
         history=past,
         thresholds=s.thresholds,
         enterprises=enterprises,
+        avenants=s.amendments(cat),
     )
     out = Path(feedback_dir) if feedback_dir is not None else None
     items: list[Path | Source] = []

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cmacop.campaign.settings import TargetKey, Thresholds
+from cmacop.cop.avenants import Avenants
 from cmacop.cop.catalogue import Catalogue, Indicator
 from cmacop.cop.registry import Registry
 from cmacop.validate.findings import Finding, value_text
@@ -37,6 +38,7 @@ class Context:
     thresholds: Thresholds = field(default_factory=Thresholds)
     # The allocation key the network comparison uses (W-PLAUS-006): ``key`` by default.
     enterprises: Mapping[str, int] | None = None
+    avenants: Avenants | None = None  # national targets of a year, impact indicators that count
     _targets: dict[int, dict[str, dict[str, int | None]]] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -62,7 +64,9 @@ class Context:
             if self.key is not None:
                 from cmacop.cop.targets import regional_targets
 
-                rows = regional_targets(year, self.catalogue, self.targets, self.key, self.key)
+                rows = regional_targets(
+                    year, self.catalogue, self.targets, self.key, self.key, self.avenants
+                )
                 for row in rows:
                     by_chamber.setdefault(row.chamber, {})[row.code] = row.target
             for (ch, yr, code), target in self.targets.items():
@@ -70,6 +74,12 @@ class Context:
                     by_chamber.setdefault(ch, {})[code] = target
             self._targets[year] = by_chamber
         return by_chamber.get(chamber, {})
+
+    def counted_impacts(self, year: int | None) -> frozenset[str]:
+        """Impact indicators an avenant makes count in ``year``: they have a target."""
+        if self.avenants is None or year is None:
+            return frozenset()
+        return frozenset(i.code for i in self.avenants.modulated_impacts(year, self.catalogue))
 
 
 @dataclass

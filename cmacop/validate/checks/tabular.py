@@ -116,10 +116,11 @@ def build_schema(catalogue: Catalogue) -> pa.DataFrameSchema:
         checks.append(_check("E-VAL-009", codes, value <= maximum))
     if whole:
         checks.append(_check("E-VAL-003", whole, value == value.round(0)))
-    activity = [i.code for i in catalogue.indicators]
-    # An activity indicator with a target (> 0: a COM target of 0 means "no target") needs a value.
+    # An indicator with a target (> 0: a COM target of 0 means "no target") needs a value: an
+    # activity indicator, or an impact indicator that an avenant makes count (it has a target).
+    every = [i.code for i in catalogue.all_indicators]
     checks.append(
-        _check("E-COMPL-001", activity, ~(pl.col("vide") & (pl.col("cible") > 0)), values=False)
+        _check("E-COMPL-001", every, ~(pl.col("vide") & (pl.col("cible") > 0)), values=False)
     )
     for name, warned in ((CEILING, False), (CEILING_WARNED, True)):
         capped = {

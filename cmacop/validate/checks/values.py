@@ -25,14 +25,16 @@ def check_values(fc: FileCheck, rows: Mapping[str, Row], ctx: Context) -> None:
     if fc.chamber and fc.year is not None:
         reference = ctx.targets_for(fc.chamber, fc.year)
     indicators = {i.code: i for i in ctx.catalogue.all_indicators}
+    counted = ctx.counted_impacts(fc.year)  # impact indicators with a target (avenants)
     for code, row in rows.items():
         ind = indicators[code]
         cell = row["Réalisé"]
         value, blank = parse_value(fc, cell, ind, text_is_normal=not workbook)
+        has_target = not ind.impact or code in counted
         if workbook:
-            target = _target(fc, row, ind, reference)
+            target = _target(fc, row, ind, reference, has_target=has_target)
         else:  # a CSV has no Cible column: only the reference gives a target
-            target = reference.get(code) if reference is not None and not ind.impact else None
+            target = reference.get(code) if reference is not None and has_target else None
         comment = row.cells.get("Commentaire")
         fc.records.append(
             Record(
@@ -136,13 +138,20 @@ def _text(
 
 
 def _target(
-    fc: FileCheck, row: Row, ind: Indicator, reference: Mapping[str, int | None] | None
+    fc: FileCheck,
+    row: Row,
+    ind: Indicator,
+    reference: Mapping[str, int | None] | None,
+    *,
+    has_target: bool = True,
 ) -> int | None:
-    """The chamber's target for ``ind``: the reference when it knows it, else the Cible cell."""
+    """The chamber's target for ``ind``: the reference when it knows it, else the Cible cell.
+
+    An impact indicator has a target only when an avenant in force gives it one."""
     cell = row.cells.get("Cible")
     found, valid = _whole(cell.value) if cell is not None else (None, True)
     hint = "La colonne Cible reprend les cibles de votre COM : ne la modifiez pas."
-    if ind.impact:
+    if not has_target:
         if found is not None or not valid:
             fc.add(
                 "E-STRUCT-012",
