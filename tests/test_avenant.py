@@ -34,7 +34,7 @@ def avenant(tmp_path, catalogue_text) -> Path:
     # Insert the new indicator right after I9.5 so that catalogue order follows the contract.
     marker = '[[indicateurs]]\ncode = "I13.1"'
     text = catalogue_text.replace(marker, NEW_INDICATOR.strip() + "\n\n" + marker, 1)
-    text = text.replace('revision = "2023-12-01"', 'revision = "2024-06-30"', 1)
+    text = text.replace('revision = "2026-11-27"', 'revision = "2027-06-30"', 1)
     path = tmp_path / "catalogue_avenant.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -216,3 +216,66 @@ def test_each_bound_has_its_severity(catalogue):
 
 def test_shipped_file_is_the_default(catalogue):
     assert Path(catalogue.source).name == "catalogue_cop_2023_2027.toml"
+
+
+# --------------------------------------------------------------------------- the contract's words
+
+
+def test_labels_say_what_the_contract_says(catalogue):
+    """Labels and notes checked against the contract's text (axes 1 to 4)."""
+    i31 = catalogue.indicator("I3.1")
+    # « Nombre d'inscriptions des acteurs des CMA ayant des fonctions d'animation ou de
+    # coordination de la transformation numérique des TPE-PME sur le site collaboratif « RESO » »
+    assert "fonctions d'animation ou de coordination" in i31.label
+    assert "RESO" in i31.label and "activateur" not in (i31.label + i31.definition)
+    # « ayant fait l'objet d'un diagnostic ou démarche équivalente »
+    assert "ou démarches équivalentes" in catalogue.indicator("I2.1").label
+    # « appropriation du nouveau statut de l'entrepreneur individuel (y compris la prévention
+    # des difficultés et leur traitement procédural) »
+    i63 = catalogue.indicator("I6.3").label
+    assert "nouveau statut de l'entrepreneur individuel" in i63
+    assert "(y compris la prévention des difficultés et leur traitement procédural)" in i63
+    # Préambule : « Axe 4 « Valorisation et promotion de l'artisanat » : 10% »
+    assert catalogue.axis(4).short_title == "Valorisation et promotion de l'artisanat"
+
+
+def test_baselines_given_in_words_are_kept_as_notes(catalogue):
+    i32 = catalogue.indicator("I3.2")
+    # « 22 000² » — note 2 : « Résultat consolidant les données des 4 opérateurs (ADEME,
+    # Bpifrance, CCI et CMA). Les objectifs 2023 à 2027 concernent uniquement le réseau des CMA. »
+    assert i32.baseline == 22000 and not i32.baseline_comparable
+    assert i32.baseline_note is not None
+    assert all(x in i32.baseline_note for x in ("ADEME", "Bpifrance", "CCI", "CMA"))
+    # « 267 évènements 16 régions 85 départements mobilisés »
+    i71 = catalogue.indicator("I7.1")
+    assert (i71.baseline, i71.baseline_note) == (
+        267, "267 évènements, 16 régions et 85 départements mobilisés"
+    )  # fmt: skip
+    for code in ("I7.2", "I7.4"):  # « CMA France » in the « Résultat connu » column
+        ind = catalogue.indicator(code)
+        assert (ind.baseline, ind.baseline_note) == (None, "CMA France")
+    assert all(i.baseline_comparable for i in catalogue.indicators if i.code != "I3.2")
+
+
+def test_the_bilan_never_compares_the_network_with_the_four_operators(
+    consolidated_campaign, tmp_path
+):
+    from datetime import date
+
+    from cmacop.render import build_report
+
+    result = build_report(
+        2024, store=consolidated_campaign / "consolidation", out_dir=tmp_path, chambers=[],
+        formats="md", generated_on=date(2025, 6, 15),
+    )  # fmt: skip
+    text = result.documents[0].path.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| I3.2 |"))
+    cells = [c.strip() for c in row.split("|")[1:-1]]
+    assert cells[2] == "22\u202f000 (1)"
+    assert cells[8] == "—"  # no progression towards 2027 from the four operators' figure
+    assert (
+        "(1) Résultat connu de I3.2\u00a0: Résultat consolidant les données des 4 opérateurs"
+        in text
+    )
+    i72 = next(line for line in text.splitlines() if line.startswith("| I7.2 |"))
+    assert i72.split("|")[3].strip() == "CMA France"

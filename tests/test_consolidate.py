@@ -97,7 +97,7 @@ def test_tidy_table_is_plain_parquet_traceable_to_the_cell(consolidated_campaign
     assert row["cible"] == sheet["F8"].value
     assert row["sha256"] == sha(source)
     assert row["transmis_le"] == date(2025, 2, 21)
-    assert row["version_modele"] == "1/cop-2023-2027/2023-12-01"
+    assert row["version_modele"] == "1/cop-2023-2027/2026-11-27"
     moselle = frame.filter((pl.col("chambre") == "CM-MOSELLE") & (pl.col("code") == "I1.3"))
     assert moselle.select("feuille", "cellule", "transmis_le").row(0) == (None, "ligne 4", None)
 

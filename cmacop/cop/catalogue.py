@@ -65,6 +65,8 @@ class Indicator:
     ceiling_hint: str | None = None  # the advice shown when the bound is broken
     # Impact rates: the impact indicator (unit « nombre ») giving the firms measured.
     sample: str | None = None
+    baseline_note: str | None = None  # what the contract says of the baseline, in words
+    baseline_comparable: bool = True  # False: not the CMA network's, no progression from it
 
     @property
     def is_count(self) -> bool:
@@ -200,6 +202,8 @@ class Catalogue:
                     **row,
                     "plafond_gravite": ind.ceiling_severity if ind.ceiling else None,
                     "plafond_conseil": ind.ceiling_hint,
+                    "resultat_connu_note": ind.baseline_note,
+                    "resultat_connu_comparable": ind.baseline_comparable,
                 }
                 for row, ind in zip(self.to_rows(), self.indicators, strict=True)
             ],
@@ -448,6 +452,10 @@ def _indicator(
             f"plafond_gravite « {severity} » inconnue (attendu : {', '.join(CEILING_SEVERITIES)})"
         )
     hint = r.get("plafond_conseil", str, required=False)
+    note = r.get("resultat_connu_note", str, required=False)
+    comparable = entry.get("resultat_connu_comparable", True)
+    if not isinstance(comparable, bool):
+        raise r.fail(f"champ « resultat_connu_comparable » de type inattendu ({comparable!r})")
     if ceiling is None and ("plafond_gravite" in entry or hint is not None):
         raise r.fail("plafond_gravite et plafond_conseil demandent un plafond")
     if not impact and "effectif" in entry:
@@ -468,4 +476,6 @@ def _indicator(
         ceiling_severity=severity,
         ceiling_hint=hint,
         sample=r.get("effectif", str, required=False) if impact else None,
+        baseline_note=note,
+        baseline_comparable=comparable,
     )
