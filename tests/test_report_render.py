@@ -11,6 +11,7 @@ import dataclasses
 import os
 import re
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -262,14 +263,28 @@ def test_trajectory_chart_breaks_the_line_where_a_year_is_missing():
 
 
 def test_parameters_of_the_computation_are_stated(report_inputs):
+    """The weights and the share are CMA France's decisions now (regles.toml), stated with
+    their decision; left undecided, they are cmacop's defaults and say so."""
+    from cmacop.cop.rules import Decided, Decisions
+
+    decided = Decisions(
+        modulation={"poids_indicateurs": Decided({"I1.1": Decimal(2)}, "Bureau du 12 mars 2025")},
+        shares={2025: Decided(Decimal("0.40"), "AG du 24 juin 2025")},
+    )
     inputs = dataclasses.replace(
-        report_inputs, indicator_weights=(("I1.1", "2"),), share_overridden=True
+        report_inputs, rules=decided.for_year(2024, report_inputs.catalogue)
     )
     text = render(national_bilan(inputs, DAY), "md")
-    assert "Pondération des indicateurs\u00a0: I1.1\u00a0: 2 (les autres\u00a0: 1)." in text
-    assert "fixée par configuration" in text
+    assert (
+        "- **Poids des indicateurs dans les moyennes**\u00a0: I1.1\u00a0: 2 (les autres\u00a0: 1)"
+        " — décision\u00a0: Bureau du 12 mars 2025." in text
+    )
+    assert (
+        "- **Part performance de la taxe 2025**\u00a0: 40,00\u202f% — décision\u00a0: AG du 24 "
+        "juin 2025." in text
+    )
     plain_text = render(com_bilan(report_inputs, "CMAR-11", DAY), "html")
-    assert "égale (1 pour chaque indicateur)" in plain_text
+    assert "égal\u00a0: 1 pour chaque indicateur — défaut de cmacop" in plain_text
 
 
 def test_running_title_cannot_break_out_of_the_stylesheet():

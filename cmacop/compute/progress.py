@@ -64,7 +64,7 @@ def network_baseline(indicator: Indicator) -> int | None:
     footnote 2 of the contract: ``resultat_connu_comparable = false``, issue #11's field,
     read here as soon as the catalogue has it); an indicator without baseline has none.
     """
-    if not getattr(indicator, "baseline_comparable", True):
+    if not indicator.baseline_comparable:  # resultat_connu_comparable = false
         return None
     return indicator.baseline
 

@@ -24,6 +24,7 @@ from cmacop.french import fmt_date, fmt_euro, fmt_number, fmt_percent, plural, s
 from cmacop.render import charts
 from cmacop.render.model import AxisRef, Bilan, ChamberRow, IndicatorLine, SubmissionLine
 from cmacop.render.model_com import ComBilan
+from cmacop.render.rulesview import typo
 from cmacop.resources import data_dir
 from cmacop.validate.checks.network import level_text
 
@@ -236,6 +237,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "impact": impact_text,
     "weighted": weighted_text,
     "plural": plural,
+    "typo": typo,
 }
 
 

@@ -23,6 +23,7 @@ from cmacop.consolidate.completeness import receipt_day
 from cmacop.cop.catalogue import Catalogue
 from cmacop.cop.followup import BilanReferences
 from cmacop.cop.registry import Registry
+from cmacop.cop.rules import YearRules
 from cmacop.cop.targets import TargetRow
 from cmacop.validate.checks.network import Outlier
 from cmacop.validate.justifications import Justifications
@@ -103,8 +104,7 @@ class ReportInputs:
     comments: Mapping[tuple[str, str], str] = field(default_factory=dict)
     impact_values: Mapping[tuple[str, str], Any] = field(default_factory=dict)
     input_files: tuple[InputFile, ...] = ()
-    indicator_weights: tuple[tuple[str, str], ...] = ()  # (code, weight) when not all 1
-    share_overridden: bool = False  # p of the tax year set by configuration, not the schedule
+    rules: YearRules | None = None  # the rules applied (None: cmacop's defaults)
     cmacop_version: str = ""
     # A gap to the target explained in referentiel/justifications.csv (W-PLAUS-005):
     # ``{(chambre, indicateur): texte}``.
@@ -211,7 +211,6 @@ def inputs_from_results(
 ) -> ReportInputs:
     """Everything the bilans of ``results.year`` show."""
     comments, impact_values = _texts(results.data, catalogue)
-    weights = results.parameters.indicator_weights
     return ReportInputs(
         year=results.year,
         catalogue=catalogue,
@@ -226,8 +225,7 @@ def inputs_from_results(
         comments=comments,
         impact_values=impact_values,
         input_files=_input_files(results),
-        indicator_weights=tuple((code, str(weight)) for code, weight in weights),
-        share_overridden=results.parameters.share_overridden,
+        rules=results.parameters.rules,
         cmacop_version=__version__,
         gap_justifications=_gap_justifications(results.justifications, results.year),
         outliers=results.outliers,

@@ -43,6 +43,7 @@ from cmacop.render.modelparts import (
     modulation_view,
     quality_view,
 )
+from cmacop.render.rulesview import rules_of, rules_view
 
 __all__ = [
     "AxisRef",
@@ -102,6 +103,7 @@ class IndicatorLine:
     chambers_reporting: int
     trajectory: tuple[tuple[int, int | None], ...]  # national target 2023 → 2027
     history: tuple[tuple[int, int | None], ...]  # network realised 2023 → year
+    baseline_note: str | None = None  # the contract's words on the baseline (« CMA France »…)
 
     @property
     def not_applicable(self) -> bool:
@@ -205,8 +207,7 @@ def source_of(inputs: ReportInputs, generated_on: date, chamber: str | None = No
         cmacop_version=inputs.cmacop_version,
         generated_on=generated_on,
         cap=inputs.attainment.cap,
-        indicator_weights=inputs.indicator_weights,
-        share_overridden=inputs.share_overridden,
+        rules=rules_view(rules_of(inputs)),
         input_files=tuple(
             f for f in inputs.input_files if chamber is None or f.chamber in (None, chamber)
         ),
@@ -304,6 +305,7 @@ def _indicator_line(
         history=tuple(
             (y, history.get(y, {}).get(ind.code)) for y in range(FIRST_YEAR, inputs.year + 1)
         ),
+        baseline_note=ind.baseline_note,
     )
 
 

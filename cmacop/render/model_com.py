@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 
 from cmacop.cop.followup import Appreciation
@@ -47,8 +48,8 @@ class ComIndicatorLine:
     unit: str
     target: int | None
     origin: str | None
-    realised_previous: int | None
-    realised: int | None
+    realised_previous: int | Decimal | None
+    realised: int | Decimal | None
     rate: Fraction | None
     missing: bool
     comment: str | None

@@ -14,7 +14,9 @@ from fractions import Fraction
 from typing import Any
 
 from cmacop.campaign.statuses import MISSING, REJECTED, TRANSMITTED
+from cmacop.cop.rules import NO_RESULTS_FLAG
 from cmacop.render.inputs import Finding, InputFile, ReportInputs, Status
+from cmacop.render.rulesview import RulesView, typo
 
 # Comments shown per chamber in « Qualité des données »: those of its largest gaps.
 COMMENTED_GAPS = 3
@@ -85,7 +87,7 @@ class Gap:
     indicator: str
     label: str
     target: int
-    realised: int | None
+    realised: int | Decimal | None
     rate: Fraction
     comment: str | None
     justification: str | None = None  # the gap explained in justifications.csv
@@ -169,6 +171,14 @@ class ModulationRow:
     final: Decimal
     withheld: Fraction | None  # reduction / performance part
     no_data: bool
+    outside: bool = False  # no results, no reduction: « sans résultats : à arbitrer »
+
+    @property
+    def flag(self) -> str | None:
+        """What the row says of a CMAR without results, if anything."""
+        if self.outside:
+            return NO_RESULTS_FLAG
+        return "sans données" if self.no_data else None
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,11 @@ class ModulationView:
     total_final: Decimal
     pool_share: Fraction | None  # pool / total performance part
     outside: tuple[str, ...]  # reporting chambers outside the modulation (names)
+    proposal: bool = False  # some rule it uses is still a cmacop default
+    undecided: tuple[str, ...] = ()  # labels of those rules
+    share_provisional: bool = False  # p is cmacop's indicative path, not decided
+    share_source: str = ""  # « décision : … », « contrat » or « provisoire : … »
+    axis_rate: str = ""  # how an axis rate is made, as people read it
 
 
 @dataclass(frozen=True)
@@ -201,8 +216,7 @@ class Source:
     generated_on: date
     cap: Fraction
     input_files: tuple[InputFile, ...]
-    indicator_weights: tuple[tuple[str, str], ...] = ()
-    share_overridden: bool = False
+    rules: RulesView | None = None  # the rules applied, in three groups
 
 
 def _name(inputs: ReportInputs, code: str) -> str:
@@ -388,9 +402,11 @@ def modulation_view(inputs: ReportInputs) -> ModulationView | None:
             if line.performance_part
             else None,
             no_data=line.no_data,
+            outside=line.outside,
         )
         for line in mod.lines
     )
+    undecided = mod.rules.undecided(mod.used_rules)
     in_modulation = {line.chamber for line in mod.lines}
     return ModulationView(
         results_year=mod.results_year,
@@ -418,6 +434,11 @@ def modulation_view(inputs: ReportInputs) -> ModulationView | None:
             for c in inputs.registry.reporting
             if c.code not in in_modulation and not c.receives_tfcma
         ),
+        proposal=bool(undecided),
+        undecided=tuple(typo(r.label) for r in undecided),
+        share_provisional=mod.rules.share_provisional,
+        share_source=typo(mod.rules.share_source),
+        axis_rate=typo(mod.rules.rule("taux_axe").shown),
     )
 
 

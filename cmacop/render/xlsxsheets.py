@@ -69,19 +69,16 @@ def _sources(source: Source) -> list[SummaryLine]:
         ("Registre des chambres", source.registry_version or None, None),
         ("Logiciel", f"cmacop {source.cmacop_version}".strip(), None),
         ("Plafond du taux d'un indicateur", source.cap, PERCENT),
-        (
-            "Pondération des indicateurs",
-            " ; ".join(f"{code} : {w}" for code, w in source.indicator_weights) + " (autres : 1)"
-            if source.indicator_weights
-            else "égale (1 pour chaque indicateur)",
-            None,
-        ),
-        (
-            "Part performance",
-            "surcharge par configuration" if source.share_overridden else "échéancier du catalogue",
-            None,
-        ),
     ]
+    if source.rules is not None:
+        for title, group in (
+            ("Règles fixées par le contrat", source.rules.contract),
+            ("Règles décidées par CMA France", source.rules.decided),
+            ("Défauts de cmacop, non encore décidés par CMA France", source.rules.defaults),
+        ):
+            if group:
+                lines.append((title, None, HEADING))
+                lines.extend((r.label, f"{r.value} — {r.source}", None) for r in group)
     lines.extend((f"{f.role} : {f.name}", f.sha256, None) for f in source.input_files)
     return lines
 
@@ -93,7 +90,11 @@ def _modulation_summary(m: ModulationView | None, year: int) -> list[SummaryLine
     ]
     if m is None:
         return [*lines, ("Modulation", "non calculée : aucune base TFCMA fournie", None)]
+    if m.proposal:
+        lines[-1] = (f"Proposition de modulation de la TFCMA {year + 1}", None, HEADING)
+        lines.append(("Règles non encore décidées par CMA France", " ; ".join(m.undecided), None))
     lines.append(("Part performance p", m.share, SHARE))
+    lines.append(("Source de la part performance", m.share_source, None))
     lines.extend((f"Poids de l'axe {n} ({short})", w, SHARE) for n, short, w in m.weights)
     return lines
 
@@ -149,11 +150,11 @@ def _modulation_table(m: ModulationView | None, rows: Sequence[ModulationRow]) -
         Column("Réduction totale", EURO),
         Column("Dotation finale", EURO),
         Column("Part retenue", PERCENT),
-        Column("Sans données"),
+        Column("Signalement"),
     )
     body = tuple(
         (r.code, r.name, r.base, r.operating, r.performance, *r.axis_reductions, r.reduction,
-         r.final, r.withheld, r.no_data)
+         r.final, r.withheld, r.flag)
         for r in rows
     )  # fmt: skip
     footer: tuple[tuple[Any, ...], ...] = ()
