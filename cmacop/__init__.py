@@ -30,6 +30,7 @@ _LAZY = {
     "compute_year": "cmacop.compute.year",
     "build_report": "cmacop.render",
     "render_report": "cmacop.render",
+    "simulate_year": "cmacop.render.simulation",
     "init_campaign": "cmacop.campaign.folder",
     "run_campaign": "cmacop.run.nightly",
     "campaign_status": "cmacop.run.status",

@@ -22,7 +22,7 @@ from cmacop.errors import CmacopError, boundary_error
 # the help lists them (the README's): catalogue and chambres, template, validate,
 # consolidate and compute, report, then init, run and statut.
 # isort: off
-from cmacop.cli import referentiels, modeles, controle, consolidation, bilans, campagne  # noqa: F401
+from cmacop.cli import referentiels, modeles, controle, consolidation, bilans, simulation, campagne  # noqa: F401
 # isort: on
 
 __all__ = ["State", "app", "main"]
