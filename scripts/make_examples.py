@@ -347,6 +347,40 @@ CMAR-06;2024;28/04/2025;"Progrès réels sur l'entrepreneuriat ; les résultats 
 }
 
 
+# CMA France's decisions of the example (fictitious): the share of tax year 2025 only.
+RULES = """\
+# Décisions de CMA France pour appliquer le contrat là où il laisse le choix.
+# EXEMPLE FICTIF : cette décision n'a jamais été prise. Les règles absentes restent
+# des défauts de cmacop, signalés comme tels (voir docs/formats/regles.md).
+
+# [modulation]
+# taux_axe = "indicateurs"          # ou "objectifs"
+# chambre_sans_resultats = "zero"   # ou "hors_modulation"
+# plafond_taux = "1"
+# decision = "Bureau de CMA France du …"
+
+[part_performance.2025]             # année de taxe (résultats 2024)
+taux = "0.40"
+decision = "Assemblée générale de CMA France du 24 juin 2025 (exemple fictif)"
+"""
+
+# An avenant of the example (fictitious), effective from the results of 2026.
+AVENANT = """\
+# EXEMPLE FICTIF : aucun avenant de ce contenu n'a été signé.
+id = "avenant-1"
+titre = "Avenant n° 1 au COP 2023-2027 (exemple fictif)"
+signe_le = 2025-06-30
+effet = 2026                        # première année de résultats concernée
+
+[cibles_nationales]                 # cible nationale d'une année donnée
+"I6.1" = { 2026 = 142000 }           # au lieu de 145 000 (interpolation)
+
+[impact."M3.3"]                     # taux de survie à 3 ans : une cible…
+cibles = { 2026 = 0.75, 2027 = 0.75 }
+dans_modulation = true              # …et il entre dans le taux de l'axe 3
+"""
+
+
 def build_campaign(cat: Catalogue, rng: random.Random) -> dict:
     registry = load_registry()
     camp = ROOT / "campagne"
@@ -354,6 +388,9 @@ def build_campaign(cat: Catalogue, rng: random.Random) -> dict:
     for year in YEARS:
         com.update(regional_com_targets(cat, year, rng))
     write_reference(camp, com, cat)
+    (camp / "referentiel" / "regles.toml").write_text(RULES, encoding="utf-8")
+    (camp / "referentiel" / "avenants").mkdir(parents=True, exist_ok=True)
+    (camp / "referentiel" / "avenants" / "avenant-1.toml").write_text(AVENANT, encoding="utf-8")
     # A campaign folder: « cmacop run --config examples/campagne » processes it end to end.
     # The example files are not being copied by anyone: no settling delay, so that the
     # README's quick start works right after a clone (a real campaign keeps the default).
