@@ -19,7 +19,11 @@ class TableFormat(StrEnum):
 
 @app.command(
     "catalogue",
-    epilog=examples("cmacop catalogue", "cmacop catalogue --format csv > catalogue.csv"),
+    epilog=examples(
+        "cmacop catalogue",
+        "cmacop catalogue --format csv > catalogue.csv",
+        "cmacop catalogue --year 2026 --avenants referentiel/avenants --format csv",
+    ),
 )
 def catalogue_cmd(
     fmt: Annotated[
@@ -48,7 +52,7 @@ def catalogue_cmd(
     from cmacop.french import to_csv, to_json
 
     cat = load_catalogue(catalogue)
-    amendments = command_settings(config, avenants=avenants).amendments(cat)
+    amendments = command_settings(config, year=year, avenants=avenants).amendments(cat)
     rows = catalogue_rows(cat, year, amendments)
     severity = {i.code: i.ceiling_severity for i in cat.indicators}
     if fmt is TableFormat.csv:

@@ -20,10 +20,18 @@ from cmacop.cli.common import (
     _json,
     _print,
     app,
+    examples,
 )
 
 
-@app.command("simuler")
+@app.command(
+    "simuler",
+    epilog=examples(
+        "cmacop simuler --part-performance 0.35,0.40,0.45",
+        "cmacop simuler --regles regles_indicateurs.toml --regles regles_objectifs.toml",
+        "cmacop simuler --year 2024 --format json > simulation.json",
+    ),
+)
 def simuler_cmd(
     year: YearOption = None,
     rules: Annotated[
