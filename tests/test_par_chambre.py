@@ -24,7 +24,8 @@ def test_init_par_chambre_creates_a_deposit_and_a_feedback_folder_per_chamber(tm
         assert (tmp_path / "campagne" / "depot" / "2024" / code).is_dir()
         assert (tmp_path / "campagne" / "retours" / "2024" / code).is_dir()
     assert not (tmp_path / "campagne" / "depot" / "2024" / "CMA-FRANCE").exists()
-    assert len(result.created) == 6 + 1 + 2 * 20
+    # 7 folders (with referentiel/avenants/), cmacop.toml, referentiel/regles.toml, 2 × 20
+    assert len(result.created) == 7 + 1 + 1 + 2 * 20
     again = init_campaign(tmp_path / "campagne", 2024, by_chamber=True)
     assert again.created == ()  # idempotent
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,16 @@ class Config:
     report_formats: str = DEFAULT_REPORT_FORMATS
     ranking: bool = False
     notifications: Notifications | None = None  # None: no email is sent
+
+    def with_references(
+        self, *, rules: str | Path | None = None, avenants: str | Path | None = None
+    ) -> Config:
+        """These settings with the rules file and the avenants folder given (None: kept)."""
+        return replace(
+            self,
+            rules_file=self.rules_file if rules is None else Path(rules),
+            avenants_dir=self.avenants_dir if avenants is None else Path(avenants),
+        )
 
     def base_file(self, results_year: int) -> Path:
         """The TFCMA base of the tax year that results of ``results_year`` modulate."""

@@ -105,15 +105,14 @@ def run_campaign(
     year: int | None = None,
     today: date | None = None,
     progress: Progress | None = None,
-    rules: str | Path | None = None,
-    avenants: str | Path | None = None,
+    rules: str | Path | None = None,  # replaces referentiel.regles
+    avenants: str | Path | None = None,  # replaces referentiel.avenants
 ) -> RunResult:
     """One pass over the campaign (the twin of ``cmacop run``); see the module docstring.
 
     ``config`` is a :class:`Config`, a campaign folder or its ``cmacop.toml``
     (default: the current folder's); ``year`` the year of the bilans (default
-    ``campagne.annee``); ``today`` the date printed on regenerated bilans; ``rules`` and
-    ``avenants`` replace the campaign's ``referentiel.regles`` and ``referentiel.avenants``.
+    ``campagne.annee``); ``today`` the date printed on regenerated bilans.
     Raises :class:`RunLockedError` (exit 3) when another run holds the lock, a
     :class:`~cmacop.campaign.config.ConfigError` or :class:`RunError` (exit 4) when the
     campaign cannot be processed (configuration, store, lock): the message names the
@@ -122,11 +121,7 @@ def run_campaign(
     or bilans that cannot be written, do not stop the run: its result says so (exit 5).
     """
     check_year(year)  # a mistyped year is refused before the campaign is looked for
-    cfg = load_campaign(config)
-    if rules is not None:
-        cfg = replace(cfg, rules_file=Path(rules))
-    if avenants is not None:
-        cfg = replace(cfg, avenants_dir=Path(avenants))
+    cfg = load_campaign(config).with_references(rules=rules, avenants=avenants)
     year = campaign_year(cfg, year)
     today = today or date.today()
     started = datetime.now(UTC)
