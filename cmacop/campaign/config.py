@@ -17,10 +17,9 @@ from typing import Any
 from cmacop.campaign.layout import (
     CONFIG_FILE,
     DEFAULT_REPORT_FORMATS,
-    REFERENCE_DIR,
     REPORT_FORMATS,
-    RULES_FILE,
 )
+from cmacop.campaign.moved import moved_decision
 from cmacop.campaign.notifications import DEFAULT_PORTS, Notifications
 from cmacop.campaign.schema import CHOICES, SCHEMA, ConfigError, Setting
 from cmacop.errors import folder_error, library_error_text
@@ -200,43 +199,11 @@ def load_config(path: str | Path | None = None) -> Config | None:
     )
 
 
-# The [calcul] settings that were CMA France's decisions, and where they now live.
-MOVED = {
-    "part_performance": '[part_performance.2026]\ntaux = "0.45"\ndecision = "…"',
-    "plafond_taux": '[modulation]\nplafond_taux = "1"\ndecision = "…"',
-    "poids_indicateurs": '[modulation]\npoids_indicateurs = { "I1.3" = 2 }\ndecision = "…"',
-}
-
-
-def _moved(path: Path, raw: Mapping[str, Any]) -> None:
-    """An old cmacop.toml with [calcul] decisions: say where they go now."""
-    calcul = raw.get("calcul")
-    if calcul is None:
-        return
-    keys = list(calcul) if isinstance(calcul, Mapping) else []
-    if not keys and isinstance(calcul, Mapping):
-        return  # an empty [calcul] section decides nothing
-    key = keys[0] if keys else ""
-    example = MOVED.get(key)
-    raise ConfigError(
-        f"{path.name} : « calcul.{key} » n'est plus un réglage de cmacop.toml : c'est une "
-        f"décision de CMA France, qui s'inscrit désormais dans le fichier des règles "
-        f"{REFERENCE_DIR}/{RULES_FILE} (« referentiel.regles »), avec le texte de la décision"
-        if key
-        else f"{path.name} : la section [calcul] n'existe plus : ses réglages sont des décisions "
-        f"de CMA France, dans le fichier des règles {REFERENCE_DIR}/{RULES_FILE}",
-        hint=(
-            f"Retirez la section [calcul] de {path} et reportez la décision dans "
-            f"{REFERENCE_DIR}/{RULES_FILE}, par exemple :\n{example}"
-            if example
-            else f"Retirez la section [calcul] de {path} ; voir docs/formats/regles.md."
-        ),
-    )
-
-
 def _check(path: Path, raw: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    _moved(path, raw)
+    moved = moved_decision(path, raw)  # an old [calcul] section: where its decisions went
+    if moved is not None:
+        raise ConfigError(moved[0], hint=moved[1])
     for section in raw:
         if section == "calcul":
             continue
