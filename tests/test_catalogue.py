@@ -269,10 +269,14 @@ def test_the_bilan_never_compares_the_network_with_the_four_operators(
         formats="md", generated_on=date(2025, 6, 15),
     )  # fmt: skip
     text = result.documents[0].path.read_text(encoding="utf-8")
-    row = next(line for line in text.splitlines() if line.startswith("| I3.2 |"))
-    cells = [c.strip() for c in row.split("|")[1:-1]]
-    assert cells[2] == "22\u202f000 (1)"
-    assert cells[8] == "—"  # no progression towards 2027 from the four operators' figure
+    lines = text.splitlines()
+    row = next(line for line in lines if line.startswith("| I3.2 |"))
+    header = next(line for line in reversed(lines[: lines.index(row)]) if line.startswith("| Code"))
+    cell = dict(zip([c.strip() for c in header.split("|")[1:-1]],
+                    [c.strip() for c in row.split("|")[1:-1]], strict=True))  # fmt: skip
+    assert cell["Résultat connu"] == "22\u202f000 (1)"
+    # No progression towards 2027 from the four operators' figure: an empty cell, with why.
+    assert cell["Progression vers 2027"].startswith("— (")
     assert (
         "(1) Résultat connu de I3.2\u00a0: Résultat consolidant les données des 4 opérateurs"
         in text
