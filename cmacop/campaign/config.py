@@ -73,6 +73,14 @@ class Config:
             avenants_dir=self.avenants_dir if avenants is None else Path(avenants),
         )
 
+    def rules_inputs(self) -> dict[str, Path | None]:
+        """The rules file and each avenant, by name: a change of one rewrites the bilans."""
+        found: dict[str, Path | None] = {"regles": self.rules_file}
+        if self.avenants_dir is not None and self.avenants_dir.is_dir():
+            for path in sorted(self.avenants_dir.glob("*.toml")):
+                found[f"avenants/{path.name}"] = path
+        return found
+
     def base_file(self, results_year: int) -> Path:
         """The TFCMA base of the tax year that results of ``results_year`` modulate."""
         return self.root / self.base_pattern.format(annee_taxe=results_year + 1, annee=results_year)

@@ -152,10 +152,7 @@ class Steps:
         inputs["suivi_jalons"] = cfg.follow_up_file
         inputs["signatures_com"] = cfg.signatures_file
         inputs["appreciations_prefet"] = cfg.appreciations_file
-        inputs["regles"] = cfg.rules_file
-        if cfg.avenants_dir is not None and cfg.avenants_dir.is_dir():
-            for path in sorted(cfg.avenants_dir.glob("*.toml")):
-                inputs[f"avenants/{path.name}"] = path
+        inputs.update(cfg.rules_inputs())  # CMA France's rules, the avenants
         inputs["cmacop.toml"] = cfg.source
         return inputs
 
