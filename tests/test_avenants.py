@@ -253,3 +253,26 @@ def test_an_impact_indicator_that_counts_must_be_filled_in(make_workbook, tmp_pa
     # Without the avenant, an impact indicator has no target: the same Cible is refused.
     report = validate_paths([filled], targets=targets, year=2024)
     assert ("E-STRUCT-012", f"Impact!F{row}") in [(f.code, f.location) for f in report.findings]
+
+
+def test_the_bilan_lists_the_avenants_in_force(report_inputs, avenants):
+    """An avenant in force is listed with what the contract fixes, with its title and date."""
+    import dataclasses
+    from datetime import date
+
+    from cmacop.render.documents import render
+    from cmacop.render.model import national_bilan
+
+    rules = Decisions().for_year(2025, report_inputs.catalogue, avenants)
+    inputs = dataclasses.replace(report_inputs, year=2025, rules=rules)
+    text = render(national_bilan(inputs, date(2026, 6, 15)), "md")
+    contract = text.split("**Fixées par le contrat**", 1)[1].split("**Décidées", 1)[0]
+    assert (
+        "- **Avenant avenant-1**\u00a0: Avenant n° 1 au COP 2023-2027, signé le 30 juin 2024, "
+        "effet 2025" in contract
+    )
+    before = Decisions().for_year(2024, report_inputs.catalogue, avenants)
+    earlier = render(
+        national_bilan(dataclasses.replace(report_inputs, rules=before), date(2025, 6, 15)), "md"
+    )
+    assert "Avenant avenant-1" not in earlier
