@@ -51,6 +51,8 @@ RUN_MANIFEST = ".cmacop-run.json"
 LOG_FILE = "cmacop.log"
 RUN_RECORD = "derniere_execution.json"  # the last run's record, beside the journal
 DASHBOARD_FILE = "tableau_de_bord.html"  # rewritten by each run at the campaign's root
+RUN_HISTORY = "passages.json"  # the last runs, beside the journal
+MAIL_JOURNAL = "courriels.json"  # the emails sent (or waiting), beside the journal
 
 # Written beside a chamber's file in retours/<année>/.
 FEEDBACK_SUFFIX = "_controle.xlsx"  # the annotated copy

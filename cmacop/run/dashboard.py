@@ -23,7 +23,7 @@ from urllib.parse import quote
 from cmacop import __version__
 from cmacop.campaign.layout import DASHBOARD_FILE
 from cmacop.campaign.statuses import LATE, MISSING, REJECTED, TRANSMITTED
-from cmacop.files.fsutil import write_text_atomic
+from cmacop.files.fsutil import write_bytes_atomic
 from cmacop.french import days_left, fmt_date, fmt_percent, plural
 from cmacop.run.history import RunEntry
 from cmacop.run.status import BY_HAND, NOT_WRITTEN, CampaignStatus, ChamberStatus
@@ -378,5 +378,6 @@ def write_dashboard(
 ) -> Path:
     """Write the page atomically (default: ``tableau_de_bord.html`` at the campaign root)."""
     target = path if path is not None else status.root / DASHBOARD_FILE
-    write_text_atomic(target, render_dashboard(status, generated, by))
+    # Atomic, not forced to disk: a crash leaves the previous page, the next run rewrites it.
+    write_bytes_atomic(target, render_dashboard(status, generated, by).encode(), durable=False)
     return target

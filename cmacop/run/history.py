@@ -14,9 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cmacop.files.fsutil import write_text_atomic
+from cmacop.campaign.layout import RUN_HISTORY
+from cmacop.files.fsutil import write_bytes_atomic
 
-HISTORY_FILE = "passages.json"
+HISTORY_FILE = RUN_HISTORY
 KEPT = 10
 
 
@@ -102,5 +103,6 @@ def record_run(path: Path, entry: RunEntry, keep: int = KEPT) -> list[RunEntry]:
         runs.append(entry)
     runs = runs[-keep:]
     text = json.dumps({"passages": [asdict(r) for r in runs]}, ensure_ascii=False, indent=1)
-    write_text_atomic(path, text + "\n")
+    # Atomic, not forced to disk (the log holds the same): a crash leaves the previous list.
+    write_bytes_atomic(path, (text + "\n").encode(), durable=False)
     return runs

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cmacop.campaign.layout import MAIL_JOURNAL
 from cmacop.errors import CmacopError
 from cmacop.files.fsutil import write_text_atomic
 
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
     from cmacop.campaign.notifications import Notifications
 
-MAIL_JOURNAL = "courriels.json"
 SMTP_TIMEOUT_S = 20.0
 SENT, PENDING, NO_ADDRESS = "envoyé", "en attente", "sans adresse"
 
@@ -348,3 +348,14 @@ def send_messages(
     if rest:
         journal.save()
     return outcome
+
+
+def pending_mail(log_dir: Path) -> list[tuple[str, str, int]]:
+    """The emails waiting for a retry: ``(objet, erreur, tentatives)`` (none without journal)."""
+    path = mail_journal_path(log_dir)
+    if not path.is_file():
+        return []
+    try:
+        return MailJournal(path).pending_errors()
+    except MailJournalError as exc:
+        return [("journal des courriels", exc.message, 0)]

@@ -190,14 +190,3 @@ def log_outcome(log: Journal, outcome: MailOutcome, notif: Notifications) -> Non
         return
     for message, error in outcome.failed:
         log.error(f"courriel non envoyé ({error}), renvoyé au prochain passage : {message.subject}")
-
-
-def pending_mail(cfg: Config) -> list[tuple[str, str, int]]:
-    """The emails waiting for a retry: ``(objet, erreur, tentatives)`` (none without mail)."""
-    path = mail_journal_path(cfg.log_dir)
-    if cfg.notifications is None and not path.is_file():
-        return []
-    try:
-        return MailJournal(path).pending_errors()
-    except MailJournalError as exc:
-        return [("journal des courriels", exc.message, 0)]

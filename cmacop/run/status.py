@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.config import Config
-from cmacop.campaign.layout import FEEDBACK_SUFFIX, RECEIPT_SUFFIX, RUN_LOCK
+from cmacop.campaign.layout import FEEDBACK_SUFFIX, MAIL_JOURNAL, RECEIPT_SUFFIX, RUN_LOCK
 from cmacop.campaign.settings import campaign_year, load_campaign
 from cmacop.campaign.statuses import (
     ACCEPTED,
@@ -33,7 +33,6 @@ from cmacop.campaign.statuses import (
     TRANSMITTED,
 )
 from cmacop.cop.contract import check_year
-from cmacop.cop.followup import Timetable, read_calendar, timetable
 from cmacop.files.lockfile import is_stale, read_holder
 from cmacop.run.deposits import Left
 from cmacop.run.history import RunEntry, history_path, load_history
@@ -41,6 +40,9 @@ from cmacop.run.record import latest_record, load_record
 from cmacop.run.result import NO_DATA, ReportsOutcome, recorded_reports, relative
 from cmacop.run.standing import Standing, cached_standing, read_standing
 from cmacop.run.state import MANIFEST_NAME, FileState, RunState
+
+if TYPE_CHECKING:
+    from cmacop.cop.followup import Timetable
 
 # The bilans of the year exist, written by « cmacop report » rather than by a run; or the
 # data are there and no bilan is.
@@ -253,7 +255,6 @@ def status_of(
     folder = relative(cfg.reports_dir(year), cfg.root)
     reports = _reports(cfg, year, folder, recorded_reports(done, year, folder), rows)
     runs = tuple(load_history(history_path(cfg.log_dir)))
-    from cmacop.run.notify import pending_mail
 
     return CampaignStatus(
         root=cfg.root,
@@ -267,7 +268,7 @@ def status_of(
         dates=legal_dates(standing, today),
         running=None if own_lock else running_run(cfg),
         runs=runs,
-        mail_waiting=tuple(pending_mail(cfg)),
+        mail_waiting=tuple(_waiting_mail(cfg)),
         mail_on=cfg.notifications is not None,
         axes=tuple(done.axes or ()) if done is not None and done.files else (),
         source="manifeste" if latest else "dépôt",
@@ -375,6 +376,15 @@ def _reports(
     return recorded
 
 
+def _waiting_mail(cfg: Config) -> list[tuple[str, str, int]]:
+    """The emails waiting for a retry (the mail module only when there is a journal)."""
+    if not (cfg.log_dir / MAIL_JOURNAL).is_file():
+        return []
+    from cmacop.run.mail import pending_mail
+
+    return pending_mail(cfg.log_dir)
+
+
 def running_run(cfg: Config) -> dict[str, Any] | None:
     """The holder of the run lock (pid, hote, depuis, commande), when a run is in progress."""
     path = cfg.root / RUN_LOCK
@@ -430,6 +440,8 @@ def _latest_files(state: RunState, year: int) -> dict[str, tuple[str, FileState]
 
 def bilan_timetable(cfg: Config, year: int, today: date) -> Timetable:
     """The bilan of ``year``'s timetable: its steps from the campaign's calendar file, if any."""
+    from cmacop.cop.followup import read_calendar, timetable
+
     calendar = cfg.calendar_file
     steps = read_calendar(calendar) if calendar is not None and calendar.is_file() else ()
     return timetable(year, steps, today)

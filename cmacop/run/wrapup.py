@@ -76,21 +76,23 @@ def wrap_up(
     cfg: Config, result: RunResult, log: Journal, *, today: date, steps: Steps
 ) -> RunResult:
     """After a pass, under its lock: emails, history, dashboard; the result completed."""
-    from cmacop.consolidate.completeness import deadline_of
-    from cmacop.run.notify import notify_run
-
     state, manifest = steps.state, cfg.store / RUN_MANIFEST
-    mail = _safely(
-        log,
-        "courriels",
-        lambda: notify_run(
-            cfg,
-            result,
+    mail = None
+    if cfg.notifications is not None:  # without mail, nothing of it is even imported
+        from cmacop.consolidate.completeness import deadline_of
+        from cmacop.run.notify import notify_run
+
+        mail = _safely(
             log,
-            registry=lambda: steps.registry,
-            deadline=lambda year: deadline_of(year, steps.catalogue),
-        ),
-    )
+            "courriels",
+            lambda: notify_run(
+                cfg,
+                result,
+                log,
+                registry=lambda: steps.registry,
+                deadline=lambda year: deadline_of(year, steps.catalogue),
+            ),
+        )
     finished = datetime.now(UTC)
     entry = RunEntry(
         started=result.started.isoformat(timespec="seconds"),
