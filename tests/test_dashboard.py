@@ -128,3 +128,33 @@ def test_the_days_left_before_the_deadline(processed_campaign):
     page = render_dashboard(status, datetime(2025, 2, 16, 2, tzinfo=UTC))
     assert "<strong>28 février 2025</strong>Dans 12 jours" in page
     assert "<strong>30 juin 2025</strong>Dans 134 jours" in page
+
+
+def test_a_warning_justified_after_the_run_shows_on_the_next_dashboard(processed_campaign):
+    """The justifications file is read again as soon as it changes (open → justified)."""
+    import polars as pl
+
+    from cmacop.consolidate.store import FINDINGS, Store
+
+    before = campaign_status(processed_campaign)
+    row = next(c for c in before.chambers if c.chamber == "CMAR-84")
+    found = (
+        Store(processed_campaign / "consolidation")
+        .read(FINDINGS, 2024)
+        .filter((pl.col("chambre") == "CMAR-84") & (pl.col("gravite") != "erreur"))
+        .filter(pl.col("indicateur").is_not_null())
+        .row(0, named=True)
+    )
+    with (processed_campaign / "referentiel" / "justifications.csv").open(
+        "a", encoding="utf-8"
+    ) as fh:
+        fh.write(f"CMAR-84,2024,{found['indicateur']},{found['code']},Expliqué au contrôleur.\n")
+    now = next(c for c in campaign_status(processed_campaign).chambers if c.chamber == "CMAR-84")
+    assert now.justified == row.justified + 1  # statut: read again, no run needed
+    run_campaign(processed_campaign)  # the bilans are rebuilt (an input changed), and the page
+    after = next(c for c in campaign_status(processed_campaign).chambers if c.chamber == "CMAR-84")
+    assert (after.warnings, after.justified) == (row.warnings - 1, row.justified + 1)
+    page = page_of(processed_campaign)
+    cell = page.split("<strong>CMAR-84</strong>", 1)[1].split("</tr>", 1)[0]
+    assert f"{after.warnings} avertissements ouverts" in cell
+    assert f"{after.justified} justifié" in cell
