@@ -12,7 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CAMPAIGN = ROOT / "examples" / "campagne"
 # What « cmacop run » writes in the example folder (git-ignored): never part of a copy.
-OUTPUTS = ("retours", "consolidation", "bilans", "journal", "resultats", ".cmacop-run.lock")
+OUTPUTS = (
+    "retours", "consolidation", "bilans", "journal", "resultats", ".cmacop-run.lock",
+    "tableau_de_bord.html",
+)  # fmt: skip
 
 
 def copy_campaign(dest: Path) -> Path:

@@ -34,7 +34,9 @@ def catalogue_text() -> str:
 
 EXAMPLE_CAMPAIGN = ROOT / "examples" / "campagne"
 # What « cmacop run » writes there (git-ignored): never part of a fresh copy.
-RUN_OUTPUTS = ("retours", "consolidation", "bilans", "journal", ".cmacop-run.lock")
+RUN_OUTPUTS = (
+    "retours", "consolidation", "bilans", "journal", ".cmacop-run.lock", "tableau_de_bord.html",
+)  # fmt: skip
 
 
 @pytest.fixture
