@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -236,3 +237,21 @@ def batches(items: list[Fresh]) -> list[list[Fresh]]:
             batches[n].extend(same)
     rank = {id(item): i for i, item in enumerate(arrival)}
     return [sorted(b, key=lambda f: rank[id(f)]) for b in batches if b]
+
+
+def arrival(item: Fresh, recorded: Mapping[Path, datetime]) -> datetime:
+    """A new file's date of receipt: recorded by hand, else its modification time (UTC)."""
+    path = item.candidate.path
+    when = recorded.get(path) or datetime.fromtimestamp(item.candidate.mtime_ns / 1e9, UTC)
+    return when.astimezone(UTC)
+
+
+def contact_of(submission: Submission | None) -> str | None:
+    """The workbook's « Courriel du contact » when it is an address (a CSV has none)."""
+    if submission is None:
+        return None
+    from cmacop.cop.referentiel import is_email
+
+    value = submission.value_of("Courriel du contact")
+    text = str(value).strip() if value is not None else ""
+    return text if text and is_email(text) else None

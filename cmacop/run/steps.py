@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from cmacop.cop.catalogue import Catalogue
     from cmacop.cop.registry import Registry
     from cmacop.run.deposits import Fresh
-    from cmacop.validate.submission import Submission
 
 # A controller's « cmacop consolidate » by hand holds the store a few seconds: wait for it.
 STORE_WAIT_S = 60.0
@@ -72,24 +71,6 @@ def first_errors(findings: Iterable[FileFinding], limit: int = LOGGED_ERRORS) ->
 def errno_text(exc: OSError) -> str:
     """A system error in French (see :func:`cmacop.errors.os_error_text`)."""
     return os_error_text(exc)
-
-
-def arrival(item: Fresh, recorded: Mapping[Path, datetime]) -> datetime:
-    """A new file's date of receipt: recorded by hand, else its modification time (UTC)."""
-    path = item.candidate.path
-    when = recorded.get(path) or datetime.fromtimestamp(item.candidate.mtime_ns / 1e9, UTC)
-    return when.astimezone(UTC)
-
-
-def contact_of(submission: Submission | None) -> str | None:
-    """The workbook's « Courriel du contact » when it is an address (a CSV has none)."""
-    if submission is None:
-        return None
-    from cmacop.cop.referentiel import is_email
-
-    value = submission.value_of("Courriel du contact")
-    text = str(value).strip() if value is not None else ""
-    return text if text and is_email(text) else None
 
 
 class Steps:
@@ -211,6 +192,7 @@ class Steps:
         from cmacop.consolidate.year import consolidate_paths
         from cmacop.cop.referentiel import reception_of
         from cmacop.files.fsutil import flush_to_disk
+        from cmacop.run.deposits import arrival, contact_of
         from cmacop.validate.engine import Source
 
         cfg = self.cfg
