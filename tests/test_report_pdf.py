@@ -20,7 +20,7 @@ NATIONAL_SECTIONS = [
     "1. Synthèse",
     "2. Résultats par axe et par objectif",
     "3. Chambres et axes",
-    "4. Modulation de la TFCMA 2025",
+    "4. Proposition de modulation de la TFCMA 2025",  # no rule decided in the fixture
     "5. Engagements datés du contrat",
     "6. Engagements de l'État",
     "7. Qualité des données",
@@ -30,7 +30,7 @@ COM_SECTIONS = [
     "1. Synthèse",
     "2. Indicateurs et cibles",
     "3. Les chambres du réseau",
-    "4. Modulation de la TFCMA 2025",
+    "4. Proposition de modulation de la TFCMA 2025",  # no rule decided in the fixture
     "5. Qualité des données",
     "6. Méthode et sources",
 ]
