@@ -367,7 +367,7 @@ def report_inputs() -> Any:
                 "Indicateurs!G2",
             ),
             Finding(
-                "CMAR-94", "erreur", "E-COMP-001", "valeur manquante", "I2.1", "Indicateurs!G4"
+                "CMAR-94", "erreur", "E-COMPL-001", "valeur manquante", "I2.1", "Indicateurs!G4"
             ),
             Finding(
                 "CMAR-53",
@@ -380,7 +380,7 @@ def report_inputs() -> Any:
             Finding(
                 "CMAR-53",
                 "avertissement",
-                "W-TIME-001",
+                "W-DELAI-001",
                 "transmis hors délai",
                 None,
                 "Identification!B5",

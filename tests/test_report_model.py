@@ -208,7 +208,7 @@ def _justified_inputs(report_inputs):
 
     findings = tuple(
         dataclasses.replace(f, justification="Délai accordé par CMA France le 3 mars 2025.")
-        if (f.chamber, f.code) == ("CMAR-53", "W-TIME-001")
+        if (f.chamber, f.code) == ("CMAR-53", "W-DELAI-001")
         else f
         for f in report_inputs.findings
     )
@@ -334,3 +334,11 @@ def test_ranking_only_when_asked_and_only_cmar(report_inputs, tmp_path):
     assert alsace in ranked_text["national"]
     assert "| **95,0\u202f%** | — |" in ranked_text["national"]  # the CM has no rank
     assert "| Rang parmi les CMAR | 1er / 2 |" in ranked_text["CMAR-11"]
+
+
+def test_the_fixtures_findings_use_registered_codes(report_inputs):
+    """A bilan test on a code the validator never emits would test nothing real."""
+    from cmacop.validate.findings import CODES
+
+    assert report_inputs.findings
+    assert {f.code for f in report_inputs.findings} <= set(CODES)
