@@ -1,6 +1,7 @@
 """Rebuild ``examples/``: an ILLUSTRATIVE campaign (fictitious figures), from a fixed seed.
 
     python scripts/make_examples.py          # rewrites examples/campagne and examples/broken
+    python scripts/make_examples.py DOSSIER  # writes them under DOSSIER instead (tests compare)
 
 Every number here is invented to tell a believable story (most chambers near
 target, a few far below, comments on gaps); none is an official figure.
@@ -14,6 +15,7 @@ import io
 import random
 import re
 import shutil
+import sys
 import zipfile
 from datetime import date, datetime
 from decimal import Decimal
@@ -459,7 +461,11 @@ def build_broken(cat: Catalogue, com: dict, rng: random.Random) -> None:
     save_reproducible(wb, ROOT / "broken" / "COM_2024_CMAR-93_mauvaise_annee.xlsx")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    global ROOT
+    args = sys.argv[1:] if argv is None else argv
+    if args:
+        ROOT = Path(args[0]).resolve()
     rng = random.Random(SEED)
     cat = load_catalogue()
     for sub in ("campagne", "broken"):
