@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmacop.campaign.settings import TargetKey, Thresholds
 from cmacop.cop.avenants import Avenants
 from cmacop.cop.catalogue import Catalogue, Indicator
 from cmacop.cop.registry import Registry
 from cmacop.validate.findings import Finding, value_text
-from cmacop.validate.submission import Cell, Submission
+
+if TYPE_CHECKING:  # annotations only: cmacop compute uses the network check without a reader
+    from cmacop.validate.submission import Cell, Submission
 
 _UNSET: Any = object()
 
