@@ -135,23 +135,31 @@ def test_a_read_only_or_full_disk_is_a_french_error_and_the_store_is_intact(
     def refuse(src, dst, *args, **kwargs):
         raise OSError(code, os.strerror(code), str(dst))
 
+    monkeypatch.chdir(processed_campaign.parent)  # the admin runs it from elsewhere
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(SystemExit) as exc:
-        main(["run", "--config", str(processed_campaign), "--quiet"])
+        main(["run", "--config", processed_campaign.name, "--quiet"])
     monkeypatch.undo()
     assert exc.value.code == 4
     err = capsys.readouterr().err
-    # The step, the store's folder and the cause (issue #15: « partage en lecture seule »).
+    # The step, the store's folder and the cause (issue #15: « partage en lecture seule »);
+    # the folder as it opens from where the command ran.
+    step = "contrôle et consolidation 2024, lot 1/1 : écriture impossible dans le "
     first = (
-        "Erreur : contrôle et consolidation 2024, lot 1/1 : écriture impossible dans le "
-        f"dépôt de consolidation consolidation ({french}) — exécution interrompue"
+        f"Erreur : {step}dépôt de consolidation {processed_campaign.name}/consolidation "
+        f"({french}) — exécution interrompue"
     )
     assert err.startswith(first)
+    assert f"lecteur qui porte {processed_campaign.name}/consolidation" in err or (
+        f"Le partage qui porte {processed_campaign.name}/consolidation" in err
+    )
     assert "Puis relancez « cmacop run » : il reprend où il s'est arrêté." in err
     assert "Traceback" not in err
     assert tree_digest(store) == before
+    # The campaign's journal names it from the campaign folder, as the dashboard does.
     log = (processed_campaign / "journal" / "cmacop.log").read_text(encoding="utf-8")
-    assert f"ERREUR [{os.getpid()}] {first.removeprefix('Erreur : ')}" in log
+    relative = f"{step}dépôt de consolidation consolidation ({french}) — exécution interrompue"
+    assert f"ERREUR [{os.getpid()}] {relative}" in log
     # The disk is writable again: the next run does the work (bilans aside: a year without data).
     result = run_campaign(processed_campaign, year=2022)
     assert [(f.file, f.outcome) for f in result.files] == [

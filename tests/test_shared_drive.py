@@ -116,7 +116,8 @@ def test_a_full_drive_under_consolidation_stops_the_run_and_names_the_folder(
         assert first.startswith("Erreur : contrôle et consolidation 2024, lot 1/1 : écriture ")
         assert "consolidation" in first and "(plus de place sur le disque)" in first
         assert "ComputeError" not in err and "No space" not in err
-        assert "Libérez de la place sur le lecteur qui porte consolidation" in err
+        # The folder as it opens from where the command ran (here: outside the campaign).
+        assert f"Libérez de la place sur le lecteur qui porte {root}/consolidation" in err
         assert "relancez « cmacop run » : il reprend où il s'est arrêté" in err
         drive.free()
         assert same_store(store_frames, root, before)  # the store is never lost
@@ -127,6 +128,7 @@ def test_a_full_drive_under_consolidation_stops_the_run_and_names_the_folder(
         assert "plus de place sur le disque" in stop["cause"]
         log = (root / "journal" / "cmacop.log").read_text(encoding="utf-8")
         assert "ERREUR" in log and "(plus de place sur le disque)" in log
+        assert "lecteur qui porte consolidation" in log  # the journal: from the campaign
         # The fault gone, the next run gives the store of a clean run.
         assert run_campaign(root, year=YEAR).exit_code == 0
         assert same_store(store_frames, root, clean["revision"])

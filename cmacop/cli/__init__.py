@@ -38,6 +38,25 @@ def _fail(message: str, code: int, hint: str | None = None) -> NoReturn:
     raise SystemExit(code)
 
 
+def _openable(exc: CmacopError) -> tuple[str, int, str | None]:
+    """The message, exit code and hint of ``exc``, its folder as it opens from here.
+
+    The library names a folder as the system gave it (often inside the campaign, given
+    with ``--config``); the user reads it relative to where the command ran, or in full.
+    """
+    message, hint, folder = exc.message, exc.hint, exc.folder
+    if folder:
+        from pathlib import Path
+
+        from cmacop.cli.common import openable
+
+        shown = openable(Path.cwd(), folder) or folder
+        if shown != folder:
+            message = message.replace(folder, shown)
+            hint = hint.replace(folder, shown) if hint else hint
+    return message, exc.exit_code, hint
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``cmacop`` and ``python -m cmacop``: errors become French messages."""
     from cmacop.cli.typer_fr import usage_message
@@ -47,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     except CmacopError as exc:
         if State.debug:
             raise
-        _fail(exc.message, exc.exit_code, exc.hint)
+        _fail(*_openable(exc))
     except KeyboardInterrupt:
         _fail("interrompu par l'utilisateur", 130)
     except Exception as exc:
@@ -63,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         # its French cause, the folder concerned and what to do, with exit code 4.
         translated = boundary_error(exc)
         if translated is not None:
-            _fail(translated.message, translated.exit_code, translated.hint)
+            _fail(*_openable(translated))
         _fail(
             f"erreur interne inattendue ({type(exc).__name__} : {exc})",
             70,

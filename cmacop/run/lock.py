@@ -92,9 +92,16 @@ def fault_injection() -> Iterator[None]:
 
 def stopped(
     cfg: Config, step: str | None, exc: CmacopError | OSError
-) -> tuple[CmacopError, Problem]:
-    """The error that stops a run: its step, the folder (relative to the campaign), the
-    cause and what to do; the same as a :class:`Problem` for the last run's record."""
+) -> tuple[CmacopError, Problem, CmacopError]:
+    """The error that stops a run: its step, the folder, the cause and what to do; the
+    same as a :class:`Problem` for the last run's record.
+
+    Returns the error to raise, the record, and the same error worded for the campaign's
+    own files (journal, manifest). The error to raise keeps the folder as the system
+    named it (``error.folder``: the command line shows it so that it opens from where the
+    command ran); the record and the journal name it relative to the campaign, where the
+    dashboard and ``cmacop statut`` show it.
+    """
     if isinstance(exc, OSError):
         folder = failed_folder(exc) or cfg.root
         exc = folder_error(
@@ -102,16 +109,17 @@ def stopped(
         )
     resume = RESUME if exc.folder is not None else ""
     problem = problem_of(cfg.root, step or "préparation", exc, then=resume)
-    error = copy.copy(exc)
-    if step is not None:
-        error.message = (
-            f"{step} : {problem.cause} — exécution interrompue, le travail fait jusque-là "
-            "est conservé"
-        )
-        error.hint = problem.hint
-    elif exc.folder is not None:
-        error.message, error.hint = problem.cause, problem.hint
-    return error, problem
+    error, logged = copy.copy(exc), copy.copy(exc)
+    if resume:
+        error.hint = f"{exc.hint} {resume}" if exc.hint else resume
+    logged.message, logged.hint = problem.cause, problem.hint
+    for told in (error, logged):
+        if step is not None:
+            told.message = (
+                f"{step} : {told.message} — exécution interrompue, le travail fait jusque-là "
+                "est conservé"
+            )
+    return error, problem, logged
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -143,11 +143,11 @@ def run_campaign(
             raise
         except (CmacopError, OSError) as exc:
             step = current.step if current is not None else None
-            error, problem = stopped(cfg, step, exc)
-            log.error(_line(error))
+            error, problem, logged = stopped(cfg, step, exc)
+            log.error(_line(logged))
             if current is not None:
                 current.record_stop(error, problem)
-            failed(error.message, error.exit_code)
+            failed(logged.message, error.exit_code)
             raise error from None
         except KeyboardInterrupt:
             log.error("exécution interrompue (Ctrl-C) : la prochaine reprendra le travail")
@@ -158,11 +158,11 @@ def run_campaign(
                 log.error(f"erreur interne inattendue ({type(exc).__name__} : {exc})")
                 failed(f"erreur interne inattendue ({type(exc).__name__})", 70)
                 raise
-            error, problem = stopped(cfg, current.step if current else None, translated)
-            log.error(_line(error))
+            error, problem, logged = stopped(cfg, current.step if current else None, translated)
+            log.error(_line(logged))
             if current is not None:
                 current.record_stop(error, problem)
-            failed(error.message, error.exit_code)
+            failed(logged.message, error.exit_code)
             raise error from exc
 
 
