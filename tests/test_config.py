@@ -198,3 +198,32 @@ def test_missing_config_says_how_to_create_one(tmp_path):
     assert info.value.hint == (
         "Créez la campagne avec « cmacop init DOSSIER », ou indiquez son dossier avec --config."
     )
+
+
+def test_init_creates_the_folders_where_cmacop_toml_puts_them(tmp_path):
+    """An admin who moved folders in cmacop.toml gets them there, not the defaults."""
+    root = tmp_path / "campagne"
+    root.mkdir()
+    (root / CONFIG_FILE).write_text(
+        "[campagne]\nannee = 2025\n"
+        'depot = "../partage/depot"\nretours = "../partage/retours"\n'
+        'consolidation = "../cloture/consolidation"\nbilans = "../cloture/bilans"\n'
+        'journal = "../journaux"\n'
+        '[referentiel]\nregles = "decisions/regles.toml"\navenants = "decisions/avenants"\n',
+        encoding="utf-8",
+    )
+    result = init_campaign(root, by_chamber=True)
+    assert result.year == 2025
+    for moved in (
+        "partage/depot/2025/CMAR-84",
+        "partage/retours/2025/CMAR-84",
+        "cloture/consolidation",
+        "cloture/bilans/2025",
+        "journaux",
+        "campagne/decisions/avenants",
+    ):
+        assert (tmp_path / moved).is_dir(), moved
+    assert (root / "decisions" / "regles.toml").is_file()
+    for default in ("depot", "retours", "consolidation", "bilans", "journal"):
+        assert not (root / default).exists(), default
+    assert not (root / "referentiel" / "regles.toml").exists()

@@ -128,24 +128,28 @@ def init_campaign(
             "autre dossier.",
         )
     created = []
+    deposit, feedback = root / DEPOSIT_DIR, root / FEEDBACK_DIR
+    store, reports, logs = root / STORE_DIR, root / REPORTS_DIR, root / LOG_DIR
+    rules = root / REFERENCE_DIR / RULES_FILE
+    avenants = root / REFERENCE_DIR / AVENANTS_DIR
+    if loaded is not None:  # an existing cmacop.toml may have moved any of them
+        deposit, feedback, store = loaded.deposit, loaded.feedback, loaded.store
+        reports, logs = loaded.reports, loaded.log_dir
+        rules = loaded.rules_file or rules
+        avenants = loaded.avenants_dir or avenants
     folders = [
-        root / sub
-        for sub in (
-            f"{DEPOSIT_DIR}/{year}",
-            f"{FEEDBACK_DIR}/{year}",
-            REFERENCE_DIR,
-            f"{REFERENCE_DIR}/{AVENANTS_DIR}",
-            STORE_DIR,
-            f"{REPORTS_DIR}/{year}",
-            LOG_DIR,
-        )
+        deposit / str(year),
+        feedback / str(year),
+        root / REFERENCE_DIR,
+        avenants,
+        store,
+        reports / str(year),
+        logs,
+        rules.parent,
     ]
     if by_chamber:
         from cmacop.cop.registry import load_registry
 
-        deposit, feedback = root / DEPOSIT_DIR, root / FEEDBACK_DIR
-        if existed and loaded is not None:  # folders moved by cmacop.toml
-            deposit, feedback = loaded.deposit, loaded.feedback
         for chamber in load_registry().reporting:
             folders += [deposit / str(year) / chamber.code, feedback / str(year) / chamber.code]
     for folder in folders:
@@ -155,7 +159,6 @@ def init_campaign(
     if not existed:
         write_text_atomic(config, render_default_config(year))
         created.append(config)
-    rules = root / REFERENCE_DIR / RULES_FILE
     if not rules.exists():  # every key commented: nothing decided until CMA France decides
         write_text_atomic(rules, RULES_TEMPLATE)
         created.append(rules)
