@@ -122,3 +122,38 @@ def test_validate_tells_the_controller_the_same(processed_campaign, capsys):
     os.utime(depot / "CMAR-84" / "bilan.xlsx", (1_700_000_000, 1_700_000_000))
     report = validate_paths([depot / "CMAR-84"])
     assert [f.code for f in report.findings] == ["E-IDENT-007"]
+
+
+def test_an_accuse_written_by_a_later_run_still_names_the_declared_chamber(
+    processed_campaign, revise, monkeypatch
+):
+    """The accusé a run could not write is written by the next one, from the manifest: for a
+    misplaced file it says the same (the folder's chamber, the declared one, nothing kept)."""
+    from cmacop.errors import FileSystemError
+    from cmacop.run.steps import Steps
+
+    depot = processed_campaign / "depot" / "2024"
+    (depot / "CMAR-84").mkdir()
+    revise(depot / "COM_2024_CMAR-11.xlsx", depot / "CMAR-84" / "bilan.xlsx", impact=999)
+    real = Steps.write_receipt
+
+    def refused(self, path, receipt, *, durable=False):
+        return FileSystemError(f"écriture impossible dans {path.parent} (essai)", hint="…")
+
+    monkeypatch.setattr(Steps, "write_receipt", refused)
+    [first] = run_campaign(processed_campaign, year=YEAR).files
+    assert first.receipt is None and first.problem is not None
+    receipt = processed_campaign / "retours" / "2024" / "CMAR-84" / "bilan_accuse.txt"
+    assert not receipt.exists()
+    monkeypatch.setattr(Steps, "write_receipt", real)
+    assert run_campaign(processed_campaign, year=YEAR).files == ()  # nothing new
+    text = receipt.read_text(encoding="utf-8-sig")
+    assert (
+        "Chambre              : CMAR-84 — CMA Auvergne-Rhône-Alpes (dossier de dépôt) ; "
+        "le fichier déclare CMAR-11\n"
+    ) in text
+    assert (
+        "Résultat : REJETÉ : ce fichier déclare la chambre CMAR-11 mais a été déposé dans le "
+        "dossier de CMAR-84 ; il n'est pas pris en compte.\n"
+    ) in text
+    assert "COM_2024_CMAR-11" not in text

@@ -474,6 +474,7 @@ class _Pass:
                 replaced=report.replaced,
                 problem=report.problem.line() if report.problem else None,
                 justified=report.justified,
+                declared=report.declared,
             )
             reports.append((report, item))
         self.state.save(self.manifest)

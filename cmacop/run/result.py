@@ -81,6 +81,7 @@ class FileReport:
     contact: str | None = None  # the workbook's « Courriel du contact »
     problem: Problem | None = None  # an output that could not be written
     seen_before: bool = False  # the store held this file already (a re-check): no new accusé
+    declared: str | None = None  # in another chamber's folder: the chamber it declares
 
     @property
     def accepted(self) -> bool:

@@ -51,6 +51,7 @@ class FileState:
     # takes the file again (« non traité ») or writes its missing accusé.
     problem: str | None = None
     justified: int = 0  # warnings explained in referentiel/justifications.csv
+    declared: str | None = None  # in another chamber's folder: the chamber it declares
 
     @property
     def accepted(self) -> bool:

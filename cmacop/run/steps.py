@@ -311,6 +311,7 @@ class Steps:
                 contact=contacts.get(checked.path),
                 problem=problem,
                 seen_before=outcome.seen_before,
+                declared=receipt_of.declared,
             )
             self._log_verdict(report, outcome, kept)
             out.append((report, checked.path))
@@ -361,7 +362,7 @@ class Steps:
         assert st.receipt is not None
         path = self.cfg.deposit / key
         kept = None
-        if st.outcome == REJECTED:
+        if st.outcome == REJECTED and st.declared is None:  # E-IDENT-007: no file « kept »
             comp = completeness(Store(self.cfg.store), st.year, registry=self.registry)
             kept = next((r.file for r in comp.rows if r.chamber == st.chamber and r.file), None)
         chamber = self.registry.get(st.chamber) if st.chamber else None
@@ -387,7 +388,9 @@ class Steps:
                 replaced=Path(st.replaced).name if st.replaced else None,
                 kept=Path(kept).name if kept and st.outcome == REJECTED else None,
                 drop_folder=self.cfg.deposit.name,
+                justified=st.justified,
                 output_stem=stem,
+                declared=st.declared,
             ),
             durable=True,
         )
