@@ -58,6 +58,12 @@ def test_statut_table(processed_campaign, capsys, monkeypatch):
     main(["statut", "--config", str(processed_campaign), "--year", "2024"])
     out = capsys.readouterr().out
     assert "Campagne 2024 — date limite : 28 février 2025" in out
+    # Files named from their folder (in the title, as it opens from here): never broken.
+    assert "fichiers reçus dans campagne/depot/2024/" in out
+    rows = [line for line in out.splitlines() if line.startswith("│ CM")]
+    assert len(rows) == 20 and all(
+        re.search(r"│ COM_2024_CM[-\w]+\.(xlsx|csv) +│", r) for r in rows
+    )
     assert "CMA Martinique" in out and "hors délai" in out
     assert (
         "19 transmis, 1 hors délai, 0 rejeté, 0 manquant ; 1 en retard.\n"

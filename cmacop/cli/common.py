@@ -190,15 +190,24 @@ def openable(root: Path, path: str | Path | None) -> str | None:
         return os.path.abspath(full)
 
 
-def rich_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
-    """A rich Table (imported lazily: rich is not needed for ``--help``); cells made safe."""
+def rich_table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    whole: Sequence[str] = (),
+) -> Any:
+    """A rich Table (imported lazily: rich is not needed for ``--help``); cells made safe.
+
+    ``whole``: columns whose cells are never broken across lines (paths to copy): the
+    other columns wrap at their words first to make room.
+    """
     from rich.table import Table
 
     from cmacop.french import safe_text
 
     table = Table(title=title, show_lines=False, header_style="bold")
     for col in columns:
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in whole)
     for row in rows:
         table.add_row(*[safe_text(v) if v is not None else "—" for v in row])
     return table

@@ -153,11 +153,24 @@ def _warnings(open_: int, justified: int) -> str:
 
 
 def status_table(status: CampaignStatus) -> Any:
+    """One row per chamber; the files named from their common folder, given in the title
+    (as it opens from here), so that a name is short enough never to be broken."""
+    import posixpath
+
     def yes_no(value: bool | None) -> str | None:
         return None if value is None else ("oui" if value else "non")
 
+    files = [c.last_file for c in status.chambers if c.last_file]
+    folder = posixpath.commonpath([posixpath.dirname(f) for f in files]) if files else ""
+    title = f"Campagne {status.year} — date limite : {fmt_date(status.deadline)}"
+    if folder:
+        title += f" — fichiers reçus dans {openable(status.root, folder)}/"
+
+    def name(path: str | None) -> str | None:
+        return posixpath.relpath(path, folder) if path and folder else path
+
     return rich_table(
-        f"Campagne {status.year} — date limite : {fmt_date(status.deadline)}",
+        title,
         [
             "Chambre",
             "Nom",
@@ -176,7 +189,7 @@ def status_table(status: CampaignStatus) -> Any:
                 c.name,
                 c.status,
                 yes_no(c.late),
-                openable(status.root, c.last_file),
+                name(c.last_file),
                 _moment(c.received),
                 fmt_date(c.sent_on) if c.sent_on and c.last_file == c.in_force else None,
                 yes_no(c.last_valid),
@@ -185,6 +198,7 @@ def status_table(status: CampaignStatus) -> Any:
             ]
             for c in status.chambers
         ],
+        whole=("Chambre", "Dernier fichier reçu"),
     )
 
 
