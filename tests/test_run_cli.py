@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -120,8 +121,13 @@ def test_the_table_lists_the_files_processed(processed_campaign, revise, capsys)
     revise(depot / "COM_2024_CMAR-84.xlsx", depot / "COM_2024_CMAR-84_v2.xlsx", impact=58)
     main(["run", "--config", str(processed_campaign), "--date", "2025-06-16"])
     out = capsys.readouterr().out
-    assert "Dépôts traités — campagne 2024" in out
-    assert "campagne/depot/2024/COM_2024_CMAR-84_v2.xlsx" in out and "remplaçant" in out
+    # The folders once in the title (as they open from here), each file by its name.
+    assert (
+        "Dépôts traités — campagne 2024 — fichiers de campagne/depot/2024/, accusés dans "
+        "campagne/retours/2024/"
+    ) in out
+    assert re.search(r"│ COM_2024_CMAR-84_v2\.xlsx +│ CMAR-84 +│ remplaçant", out)
+    assert "│ COM_2024_CMAR-84_v2_accuse.txt" in out
     assert out.endswith(
         "1 dépôt traité : 1 accepté, 0 rejeté ; 40 déjà traités auparavant.\n"
         "Bilans 2024 établis le 16 juin 2025 : 62 fichiers dans campagne/bilans/2024/.\n"

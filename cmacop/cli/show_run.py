@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -123,26 +125,49 @@ def problems_line(result: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _common(paths: list[str | None]) -> tuple[str, Callable[[str | None], str | None]]:
+    """The folder ``paths`` (relative to the campaign) share, and each path's name from it.
+
+    Tables name files from that folder, given once above them, so that a name stays short
+    enough never to be broken across lines.
+    """
+    given = [p for p in paths if p]
+    folder = posixpath.commonpath([posixpath.dirname(p) for p in given]) if given else ""
+
+    def name(path: str | None) -> str | None:
+        return posixpath.relpath(path, folder) if path and folder else path
+
+    return folder, name
+
+
 def run_tables(result: RunResult) -> list[Any]:
     """The files processed by the run, as a rich table (none when nothing was new)."""
     if not result.files:
         return []
     root = result.root
+    deposits, deposit = _common([f.file for f in result.files])
+    receipts, receipt = _common([f.receipt for f in result.files])
+    title = f"Dépôts traités — campagne {result.year}"
+    if deposits:
+        title += f" — fichiers de {openable(root, deposits)}/"
+    if receipts:
+        title += f", accusés dans {openable(root, receipts)}/"
     return [
         rich_table(
-            f"Dépôts traités — campagne {result.year}",
+            title,
             ["Fichier", "Chambre", "Résultat", "Erreurs", "Avertissements", "Accusé de réception"],
             [
                 [
-                    openable(root, f.file),
+                    deposit(f.file),
                     f.chamber,
                     f.outcome,
                     f.errors,
                     _warnings(f.warnings, f.justified),
-                    openable(root, f.receipt),
+                    receipt(f.receipt),
                 ]
                 for f in result.files
             ],
+            whole=("Fichier", "Chambre", "Accusé de réception"),
         )
     ]
 
@@ -154,20 +179,15 @@ def _warnings(open_: int, justified: int) -> str:
 
 def status_table(status: CampaignStatus) -> Any:
     """One row per chamber; the files named from their common folder, given in the title
-    (as it opens from here), so that a name is short enough never to be broken."""
-    import posixpath
+    (as it opens from here)."""
 
     def yes_no(value: bool | None) -> str | None:
         return None if value is None else ("oui" if value else "non")
 
-    files = [c.last_file for c in status.chambers if c.last_file]
-    folder = posixpath.commonpath([posixpath.dirname(f) for f in files]) if files else ""
+    folder, name = _common([c.last_file for c in status.chambers])
     title = f"Campagne {status.year} — date limite : {fmt_date(status.deadline)}"
     if folder:
         title += f" — fichiers reçus dans {openable(status.root, folder)}/"
-
-    def name(path: str | None) -> str | None:
-        return posixpath.relpath(path, folder) if path and folder else path
 
     return rich_table(
         title,
