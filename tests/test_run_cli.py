@@ -198,3 +198,14 @@ def test_the_log_rotates_at_the_configured_size(tmp_path):
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["cmacop.log", "cmacop.log.1", "cmacop.log.2"]
     assert (tmp_path / "cmacop.log").stat().st_size <= 300
+
+
+def test_tables_name_files_from_their_common_folder():
+    from cmacop.cli.show_run import _common
+
+    folder, name = _common(["depot/2024/COM_2024_CMAR-84.xlsx", "depot/2024/CMAR-11/b.xlsx", None])
+    assert folder == "depot/2024"
+    assert (name("depot/2024/CMAR-11/b.xlsx"), name(None)) == ("CMAR-11/b.xlsx", None)
+    # A deposit folder moved out of the campaign (absolute) beside relative paths: in full.
+    folder, name = _common(["/partage/depot/2024/a.xlsx", "retours/2024/a_accuse.txt"])
+    assert folder == "" and name("retours/2024/a_accuse.txt") == "retours/2024/a_accuse.txt"

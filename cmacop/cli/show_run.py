@@ -132,7 +132,10 @@ def _common(paths: list[str | None]) -> tuple[str, Callable[[str | None], str | 
     enough never to be broken across lines.
     """
     given = [p for p in paths if p]
-    folder = posixpath.commonpath([posixpath.dirname(p) for p in given]) if given else ""
+    try:
+        folder = posixpath.commonpath([posixpath.dirname(p) for p in given]) if given else ""
+    except ValueError:  # absolute and relative paths (folders moved out of the campaign)
+        folder = ""
 
     def name(path: str | None) -> str | None:
         return posixpath.relpath(path, folder) if path and folder else path
