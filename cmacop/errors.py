@@ -28,11 +28,12 @@ class CmacopError(Exception):
     code = "E-CMACOP"
     exit_code = 1
     folder: str | None = None
+    default_hint: str | None = None  # what to do, when the raiser has nothing more precise
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = hint if hint is not None else self.default_hint
 
     def __str__(self) -> str:
         return self.message
@@ -43,6 +44,10 @@ class DataFileError(CmacopError):
 
     code = "E-DONNEES"
     exit_code = 4
+    default_hint = (
+        "Corrigez ce fichier à l'endroit indiqué (ligne, colonne), enregistrez-le, puis "
+        "relancez la commande."
+    )
 
 
 class UsageError(CmacopError):

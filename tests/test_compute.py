@@ -243,8 +243,10 @@ def test_realised_from_polars_frame() -> None:
     ],
 )
 def test_realised_from_frame_errors(frame: pl.DataFrame, message: str) -> None:
-    with pytest.raises(DataFileError, match=message):
+    with pytest.raises(DataFileError, match=message) as info:
         realised_from_frame(frame)
+    # The store is cmacop's: the way out is a restore or a rebuild, never an edit by hand.
+    assert info.value.hint is not None and "ne le corrigez pas à la main" in info.value.hint
 
 
 def test_integral_float_is_accepted() -> None:

@@ -55,8 +55,9 @@ def test_read_key(tmp_path: Path) -> None:
     ],
 )
 def test_read_key_errors(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(DataFileError, match=re.escape(message)):
+    with pytest.raises(DataFileError, match=re.escape(message)) as info:
         read_key(_write(tmp_path, "cle.csv", text))
+    assert info.value.hint  # every data-file error says what to do (at least the default)
 
 
 @pytest.mark.parametrize(

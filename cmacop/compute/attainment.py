@@ -195,6 +195,20 @@ class Attainment:
         }
 
 
+# The store is written by cmacop only: values it cannot use mean it was changed by hand or
+# damaged, and the way out is to rebuild it from the chambers' files, never to edit it.
+STORE_HINT = (
+    "Le dépôt de consolidation a été modifié hors de cmacop ou est endommagé : ne le "
+    "corrigez pas à la main. Restaurez-le depuis la sauvegarde du lecteur, ou "
+    "reconstruisez-le dans un dossier neuf à partir des fichiers déposés "
+    "(cmacop consolidate depot/<année> --year <année> --store NOUVEAU_DOSSIER)."
+)
+
+
+def _store_error(message: str) -> DataFileError:
+    return DataFileError(f"données consolidées : {message}", hint=STORE_HINT)
+
+
 def rate_str(rate: Fraction | None) -> str | None:
     """A rate as a decimal string (:data:`RATE_PLACES` places, half up), for JSON."""
     if rate is None:
@@ -233,14 +247,14 @@ def realised_from_frame(
     exact = set(decimals)
     missing = [c for c in ("chambre", "code", "realise") if c not in frame.columns]
     if missing:
-        raise DataFileError(f"données consolidées : colonne(s) manquante(s) : {', '.join(missing)}")
+        raise _store_error(f"colonne(s) manquante(s) : {', '.join(missing)}")
     if year is not None and "annee" in frame.columns:
         frame = frame.filter(pl.col("annee") == year)
     values: dict[RealisedKey, Realised | None] = {}
     for chamber, code, value in frame.select("chambre", "code", "realise").iter_rows():
         key = (str(chamber), str(code))
         if key in values:
-            raise DataFileError(f"données consolidées : valeur en double pour {key[0]}, {key[1]}")
+            raise _store_error(f"valeur en double pour {key[0]}, {key[1]}")
         values[key] = _decimal(key, value) if key[1] in exact else _whole(key, value)
     return values
 
@@ -253,7 +267,7 @@ def _decimal(key: RealisedKey, value: object) -> Decimal | None:
     except ArithmeticError:
         number = Decimal("NaN")
     if not number.is_finite():
-        raise DataFileError(f"données consolidées : réalisé illisible pour {key[0]}, {key[1]}")
+        raise _store_error(f"réalisé illisible pour {key[0]}, {key[1]}")
     return number
 
 
@@ -267,9 +281,7 @@ def _whole(key: RealisedKey, value: object) -> int | None:
         except (ValueError, OverflowError):  # NaN, infinity
             whole = None
     if whole is None or whole != value:
-        raise DataFileError(
-            f"données consolidées : réalisé non entier pour {key[0]}, {key[1]} ({value!r})"
-        )
+        raise _store_error(f"réalisé non entier pour {key[0]}, {key[1]} ({value!r})")
     return whole
 
 
@@ -397,13 +409,9 @@ def _check_codes(catalogue: Catalogue, values: Mapping[RealisedKey, Realised | N
     known = {i.code for i in catalogue.all_indicators}
     for (chamber, code), value in values.items():
         if code not in known:
-            raise DataFileError(
-                f"données consolidées : indicateur « {code} » absent du catalogue {catalogue.id}"
-            )
+            raise _store_error(f"indicateur « {code} » absent du catalogue {catalogue.id}")
         if value is not None and value < 0:
-            raise DataFileError(
-                f"données consolidées : réalisé négatif pour {chamber}, {code} ({value})"
-            )
+            raise _store_error(f"réalisé négatif pour {chamber}, {code} ({value})")
 
 
 def _indicator_row(
